@@ -1,0 +1,7 @@
+namespace DbConcurrency.Analyzers;
+
+/// <summary>Rule IDs by behaviour name. IDs are stable once shipped; new rules take the next free number.</summary>
+public static class DiagnosticIds
+{
+    public const string StaticDatabaseObject = "DBC001";
+}

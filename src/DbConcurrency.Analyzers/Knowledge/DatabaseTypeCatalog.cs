@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace DbConcurrency.Analyzers.Knowledge;
+
+/// <summary>
+/// The per-compilation entry point to the type model. Settings can differ per syntax tree
+/// (<c>.editorconfig</c> sections), so the catalog hands out one <see cref="DatabaseTypes"/> per
+/// distinct pair of configured values; nearly every tree shares the default one.
+/// </summary>
+internal sealed class DatabaseTypeCatalog
+{
+    private readonly Compilation _compilation;
+    private readonly AnalyzerConfigOptionsProvider _options;
+    private readonly DatabaseTypes _default;
+    private readonly ConcurrentDictionary<(string? Unsafe, string? Safe), DatabaseTypes> _configured = new();
+
+    private DatabaseTypeCatalog(Compilation compilation, AnalyzerConfigOptionsProvider options, DatabaseTypes @default)
+    {
+        _compilation = compilation;
+        _options = options;
+        _default = @default;
+    }
+
+    /// <summary>
+    /// The catalog for <paramref name="compilation"/>, or null when it references no database type and
+    /// the user configured none: then no rule has anything to look for.
+    /// </summary>
+    public static DatabaseTypeCatalog? TryCreate(Compilation compilation, AnalyzerConfigOptionsProvider options)
+    {
+        var global = options.GlobalOptions;
+        var @default = DatabaseTypes.Create(
+            compilation,
+            AnalyzerSettings.ParseTypeNames(AnalyzerSettings.Read(global, AnalyzerSettings.UnsafeTypesKey)),
+            AnalyzerSettings.ParseTypeNames(AnalyzerSettings.Read(global, AnalyzerSettings.SafeTypesKey)));
+
+        if (!@default.HasUnsafeTypes && !AnalyzerSettings.HasAnyUnsafeTypes(compilation, options))
+        {
+            return null;
+        }
+
+        return new DatabaseTypeCatalog(compilation, options, @default);
+    }
+
+    /// <summary>The type model that applies to code in <paramref name="tree"/>.</summary>
+    public DatabaseTypes For(SyntaxTree? tree)
+    {
+        if (tree is null)
+        {
+            return _default;
+        }
+
+        var options = _options.GetOptions(tree);
+        var unsafeValue = AnalyzerSettings.Read(options, AnalyzerSettings.UnsafeTypesKey);
+        var safeValue = AnalyzerSettings.Read(options, AnalyzerSettings.SafeTypesKey);
+        if (unsafeValue is null && safeValue is null)
+        {
+            return _default;
+        }
+
+        return _configured.GetOrAdd((unsafeValue, safeValue), key => DatabaseTypes.Create(
+            _compilation,
+            AnalyzerSettings.ParseTypeNames(key.Unsafe ?? AnalyzerSettings.Read(_options.GlobalOptions, AnalyzerSettings.UnsafeTypesKey)),
+            AnalyzerSettings.ParseTypeNames(key.Safe ?? AnalyzerSettings.Read(_options.GlobalOptions, AnalyzerSettings.SafeTypesKey))));
+    }
+}
