@@ -11,12 +11,13 @@ public static class CSharpAnalyzerVerifier<TAnalyzer>
 {
     public static DiagnosticResult Diagnostic(string id) => CSharpAnalyzerVerifier<TAnalyzer, DefaultVerifier>.Diagnostic(id);
 
-    public static Task VerifyAsync(ReferenceAssemblies references, string source, params DiagnosticResult[] expected)
+    public static Task VerifyAsync(ReferenceSet references, string source, params DiagnosticResult[] expected)
         => VerifyAsync(references, source, editorConfig: null, expected);
 
-    public static Task VerifyAsync(ReferenceAssemblies references, string source, string? editorConfig, params DiagnosticResult[] expected)
+    public static Task VerifyAsync(ReferenceSet references, string source, string? editorConfig, params DiagnosticResult[] expected)
     {
-        var test = new Test { TestCode = source, ReferenceAssemblies = references };
+        var test = new Test { TestCode = source };
+        test.Use(references);
         if (editorConfig is not null)
         {
             test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", editorConfig));
@@ -28,6 +29,12 @@ public static class CSharpAnalyzerVerifier<TAnalyzer>
 
     public sealed class Test : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
     {
+        public void Use(ReferenceSet references)
+        {
+            ReferenceAssemblies = ReferenceSet.NoFrameworkPackages;
+            TestState.AdditionalReferences.AddRange(references.References);
+        }
+
         protected override CompilationOptions CreateCompilationOptions()
             => base.CreateCompilationOptions().WithSpecificDiagnosticOptions(TestCompilation.QuietWarnings);
     }

@@ -1,36 +1,73 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 
 namespace DbConcurrency.Analyzers.Tests.Verifiers;
 
 /// <summary>
-/// The real libraries the rules are tested against, as named reference sets. Each is the .NET 8
-/// reference pack plus the library's NuGet package (and its dependencies), resolved by the testing
-/// framework the way a project restore would.
+/// The real libraries the rules are tested against, as named sets. Each set is the .NET 8 reference
+/// pack plus real NuGet packages, restored by a project under <c>tests/ReferenceSets</c>; the build
+/// writes each set's compile-time references next to the test assembly.
 /// </summary>
+public sealed class ReferenceSet
+{
+    private static readonly ConcurrentDictionary<string, ReferenceSet> Loaded = new();
+
+    private ReferenceSet(string name, ImmutableArray<MetadataReference> references)
+    {
+        Name = name;
+        References = references;
+    }
+
+    public string Name { get; }
+
+    public ImmutableArray<MetadataReference> References { get; }
+
+    /// <summary>A placeholder for the testing framework: every reference comes from <see cref="References"/>.</summary>
+    public static ReferenceAssemblies NoFrameworkPackages { get; } = new("net8.0");
+
+    public static ReferenceSet Get(string name) => Loaded.GetOrAdd(name, Load);
+
+    public override string ToString() => Name;
+
+    private static ReferenceSet Load(string name)
+    {
+        var file = Path.Combine(AppContext.BaseDirectory, "reference-sets", name + ".txt");
+        if (!File.Exists(file))
+        {
+            throw new InvalidOperationException($"Reference set '{name}' was not written by the build ({file}); build the test project.");
+        }
+
+        var references = File.ReadAllLines(file)
+            .Where(line => line.Length > 0)
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+            .ToImmutableArray();
+        return new ReferenceSet(name, references);
+    }
+}
+
 public static class ReferenceSets
 {
-    public static readonly ReferenceAssemblies Net80 = ReferenceAssemblies.Net.Net80;
+    /// <summary>The .NET 8 reference pack alone: ADO.NET base types, no provider, no EF Core.</summary>
+    public static ReferenceSet Net80 => ReferenceSet.Get(nameof(Net80));
 
-    public static readonly ReferenceAssemblies EfCore8 = With(("Microsoft.EntityFrameworkCore", "8.0.30"));
-    public static readonly ReferenceAssemblies EfCore9 = With(("Microsoft.EntityFrameworkCore", "9.0.0"));
-    public static readonly ReferenceAssemblies EfCoreSqlite8 = With(("Microsoft.EntityFrameworkCore.Sqlite", "8.0.30"));
-    public static readonly ReferenceAssemblies Npgsql8 = With(("Npgsql", "8.0.5"));
-    public static readonly ReferenceAssemblies SqlClient = With(("Microsoft.Data.SqlClient", "5.1.9"));
-    public static readonly ReferenceAssemblies Sqlite8 = With(("Microsoft.Data.Sqlite", "8.0.30"));
-    public static readonly ReferenceAssemblies SqliteDapper = With(("Microsoft.Data.Sqlite", "8.0.30"), ("Dapper", "2.1.66"));
+    /// <summary>EF Core 8 with its SQLite provider (Microsoft.EntityFrameworkCore.Sqlite 8.0.31).</summary>
+    public static ReferenceSet EfCore8 => ReferenceSet.Get(nameof(EfCore8));
 
-    /// <summary>Every provider library, for tests that must hold whichever one a user picked.</summary>
-    public static readonly ImmutableDictionary<string, ReferenceAssemblies> ByName = new Dictionary<string, ReferenceAssemblies>
-    {
-        ["EfCore8"] = EfCore8,
-        ["EfCore9"] = EfCore9,
-        ["Npgsql8"] = Npgsql8,
-        ["SqlClient"] = SqlClient,
-        ["Sqlite8"] = Sqlite8,
-        ["SqliteDapper"] = SqliteDapper,
-    }.ToImmutableDictionary();
+    /// <summary>EF Core 9 with its SQLite provider (Microsoft.EntityFrameworkCore.Sqlite 9.0.0).</summary>
+    public static ReferenceSet EfCore9 => ReferenceSet.Get(nameof(EfCore9));
 
-    private static ReferenceAssemblies With(params (string Id, string Version)[] packages)
-        => Net80.AddPackages(packages.Select(p => new PackageIdentity(p.Id, p.Version)).ToImmutableArray());
+    public static ReferenceSet Npgsql8 => ReferenceSet.Get(nameof(Npgsql8));
+
+    public static ReferenceSet SqlClient => ReferenceSet.Get(nameof(SqlClient));
+
+    public static ReferenceSet Sqlite8 => ReferenceSet.Get(nameof(Sqlite8));
+
+    public static ReferenceSet SqliteDapper => ReferenceSet.Get(nameof(SqliteDapper));
+
+    /// <summary>ASP.NET Core 8 shared framework, EF Core 8 (SQLite) and Npgsql.</summary>
+    public static ReferenceSet AspNetCore8 => ReferenceSet.Get(nameof(AspNetCore8));
+
+    public static ReferenceSet ByName(string name) => ReferenceSet.Get(name);
 }
