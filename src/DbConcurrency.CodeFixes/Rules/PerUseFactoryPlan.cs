@@ -108,6 +108,12 @@ internal sealed class PerUseFactoryPlan
         var reads = new List<ExpressionSyntax>();
         foreach (var reference in references)
         {
+            if (!IsInsideDeclaringType(model, reference, member, cancellationToken))
+            {
+                // Another type would need the factory made visible and qualified: it keeps its code.
+                return null;
+            }
+
             if (!IsWrite(reference))
             {
                 reads.Add(reference);
@@ -250,6 +256,19 @@ internal sealed class PerUseFactoryPlan
         }
 
         return builder.ToImmutable();
+    }
+
+    private static bool IsInsideDeclaringType(SemanticModel model, SyntaxNode reference, ISymbol member, CancellationToken cancellationToken)
+    {
+        for (var type = model.GetEnclosingSymbol(reference.SpanStart, cancellationToken)?.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, member.ContainingType.OriginalDefinition))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>"Db.Connection" as a whole when the reference is qualified by its type, else the name itself.</summary>
