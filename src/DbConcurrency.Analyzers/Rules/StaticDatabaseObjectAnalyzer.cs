@@ -97,8 +97,12 @@ public sealed class StaticDatabaseObjectAnalyzer : DiagnosticAnalyzer
             Descriptors.StaticDatabaseObject,
             location,
             name,
-            memberType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
+            DisplayName(memberType),
             memberKind,
-            match.ObjectType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
+            DisplayName(match.ObjectType)));
     }
+
+    // "DbConnection", not "DbConnection?": nullability says nothing about sharing.
+    private static string DisplayName(ITypeSymbol type)
+        => type.WithNullableAnnotation(NullableAnnotation.None).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
 }

@@ -34,6 +34,24 @@ public class StaticDatabaseObjectAnalyzerTests
     }
 
     [Fact]
+    public async Task Nullable_annotations_are_left_out_of_the_message()
+    {
+        await Verify.VerifyAsync(ReferenceSets.SqlClient, """
+            #nullable enable
+            using System.Collections.Generic;
+            using Microsoft.Data.SqlClient;
+
+            public static class Db
+            {
+                public static SqlConnection? {|#0:Connection|};
+                public static List<SqlConnection?>? {|#1:All|};
+            }
+            """,
+            Dbc001(0, "Connection", "SqlConnection", "field", "SqlConnection"),
+            Dbc001(1, "All", "List<SqlConnection?>", "field", "SqlConnection"));
+    }
+
+    [Fact]
     public async Task Static_readonly_NpgsqlConnection_is_reported()
     {
         await Verify.VerifyAsync(ReferenceSets.Npgsql8, """
