@@ -353,6 +353,24 @@ public class StaticDatabaseObjectAnalyzerTests
             """);
     }
 
+    [Theory]
+    [InlineData("static SqlConnection")]
+    [InlineData("static SqlConnection {|DBC001:Connection|} = new(")]
+    [InlineData("static SqlConnection {|DBC001:Connection|} { get; } = ")]
+    [InlineData("public static SqlConnection {|DBC001:Connection|} { get")]
+    [InlineData("static List<SqlConnection Pool")]
+    [InlineData("static UnknownType<SqlConnection> Broken;")]
+    public async Task Incomplete_code_as_typed_in_the_IDE_does_not_throw(string member)
+    {
+        var test = new Verify.Test
+        {
+            TestCode = "using System.Collections.Generic;\nusing Microsoft.Data.SqlClient;\nstatic class Db\n{\n    " + member + "\n",
+            CompilerDiagnostics = CompilerDiagnostics.None,
+        };
+        test.Use(ReferenceSets.SqlClient);
+        await test.RunAsync();
+    }
+
     [Fact]
     public async Task Generated_code_is_not_reported()
     {
