@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Concurrent;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -15,12 +16,16 @@ internal sealed class DatabaseTypeCatalog
     private readonly AnalyzerConfigOptionsProvider _options;
     private readonly DatabaseTypes _default;
     private readonly ConcurrentDictionary<(string? Unsafe, string? Safe), DatabaseTypes> _configured = new();
+    private readonly Func<(string? Unsafe, string? Safe), DatabaseTypes> _createConfigured;
 
     private DatabaseTypeCatalog(Compilation compilation, AnalyzerConfigOptionsProvider options, DatabaseTypes @default)
     {
         _compilation = compilation;
         _options = options;
         _default = @default;
+
+        // Made once: a lambda at the call site would allocate a closure for every symbol asked about.
+        _createConfigured = CreateConfigured;
     }
 
     /// <summary>
@@ -59,9 +64,12 @@ internal sealed class DatabaseTypeCatalog
             return _default;
         }
 
-        return _configured.GetOrAdd((unsafeValue, safeValue), key => DatabaseTypes.Create(
+        return _configured.GetOrAdd((unsafeValue, safeValue), _createConfigured);
+    }
+
+    private DatabaseTypes CreateConfigured((string? Unsafe, string? Safe) key)
+        => DatabaseTypes.Create(
             _compilation,
             AnalyzerSettings.ParseTypeNames(key.Unsafe ?? AnalyzerSettings.Read(_options.GlobalOptions, AnalyzerSettings.UnsafeTypesKey)),
-            AnalyzerSettings.ParseTypeNames(key.Safe ?? AnalyzerSettings.Read(_options.GlobalOptions, AnalyzerSettings.SafeTypesKey))));
-    }
+            AnalyzerSettings.ParseTypeNames(key.Safe ?? AnalyzerSettings.Read(_options.GlobalOptions, AnalyzerSettings.SafeTypesKey)));
 }

@@ -23,7 +23,6 @@ internal sealed class PerUseFactoryPlan
 {
     private PerUseFactoryPlan(
         Document document,
-        ISymbol member,
         ITypeSymbol memberType,
         SyntaxNode declaration,
         ExpressionSyntax creation,
@@ -33,7 +32,6 @@ internal sealed class PerUseFactoryPlan
         string factoryName)
     {
         Document = document;
-        Member = member;
         MemberType = memberType;
         Declaration = declaration;
         Creation = creation;
@@ -44,9 +42,6 @@ internal sealed class PerUseFactoryPlan
     }
 
     public Document Document { get; }
-
-    /// <summary>The static field or auto-property being replaced.</summary>
-    public ISymbol Member { get; }
 
     public ITypeSymbol MemberType { get; }
 
@@ -189,7 +184,7 @@ internal sealed class PerUseFactoryPlan
         var factoryName = ChooseFactoryName(member);
         return factoryName is null
             ? null
-            : new PerUseFactoryPlan(document, member, memberType, declaration, creation, removed.ToImmutable(), openAtUse, useSites, factoryName);
+            : new PerUseFactoryPlan(document, memberType, declaration, creation, removed.ToImmutable(), openAtUse, useSites, factoryName);
     }
 
     /// <summary>The name a local or factory is built from: "_connection", "s_db", "Connection" give "connection", "db".</summary>
