@@ -28,53 +28,81 @@ public sealed class StaticDatabaseObjectAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            start.RegisterSymbolAction(symbolContext => AnalyzeField(symbolContext, catalog), SymbolKind.Field);
-            start.RegisterSymbolAction(symbolContext => AnalyzeProperty(symbolContext, catalog), SymbolKind.Property);
+            var guards = GuardApis.Create(start.Compilation);
+            start.RegisterSymbolStartAction(typeStart => AnalyzeType(typeStart, catalog, guards), SymbolKind.NamedType);
         });
     }
 
-    private static void AnalyzeField(SymbolAnalysisContext context, DatabaseTypeCatalog catalog)
+    /// <summary>
+    /// Finds the type's static database members. A private one is only used inside the type, so every use
+    /// can be seen: when all of them hold one guard, the sharing is synchronized and not reported.
+    /// </summary>
+    private static void AnalyzeType(SymbolStartAnalysisContext context, DatabaseTypeCatalog catalog, GuardApis guards)
     {
-        var field = (IFieldSymbol)context.Symbol;
-        if (!field.IsStatic || field.IsConst || field.IsImplicitlyDeclared || field.Locations.Length == 0)
+        var findings = ImmutableArray.CreateBuilder<Finding>();
+        var privateMembers = ImmutableArray.CreateBuilder<ISymbol>();
+        foreach (var member in ((INamedTypeSymbol)context.Symbol).GetMembers())
+        {
+            if (TryCreateFinding(member, catalog, out var finding))
+            {
+                findings.Add(finding);
+                if (member.DeclaredAccessibility == Accessibility.Private)
+                {
+                    privateMembers.Add(member);
+                }
+            }
+        }
+
+        if (findings.Count == 0)
         {
             return;
         }
 
-        var location = field.Locations[0];
-        var types = catalog.For(location.SourceTree);
-        if (!types.TryClassify(field.Type, out var match) || types.IsThreadStatic(field))
+        var uses = privateMembers.Count == 0 ? null : GuardedUses.Start(context, privateMembers.ToImmutable(), guards);
+        var toReport = findings.ToImmutable();
+        context.RegisterSymbolEndAction(end =>
         {
-            return;
-        }
+            foreach (var finding in toReport)
+            {
+                if (uses is not null && uses.AllUsesHoldOneGuard(finding.Member))
+                {
+                    continue;
+                }
 
-        Report(context, location, field.Name, field.Type, "field", match);
+                end.ReportDiagnostic(finding.ToDiagnostic());
+            }
+        });
     }
 
-    private static void AnalyzeProperty(SymbolAnalysisContext context, DatabaseTypeCatalog catalog)
+    private static bool TryCreateFinding(ISymbol member, DatabaseTypeCatalog catalog, out Finding finding)
     {
-        var property = (IPropertySymbol)context.Symbol;
-        if (!property.IsStatic || property.IsAbstract || property.IsIndexer || property.Locations.Length == 0)
+        finding = default;
+        if (!member.IsStatic || member.Locations.Length == 0)
         {
-            return;
+            return false;
         }
 
-        var location = property.Locations[0];
+        var location = member.Locations[0];
         var types = catalog.For(location.SourceTree);
-        if (!types.TryClassify(property.Type, out var match))
+        switch (member)
         {
-            return;
-        }
+            case IFieldSymbol { IsConst: false, IsImplicitlyDeclared: false } field
+                when types.TryClassify(field.Type, out var match) && !types.IsThreadStatic(field):
+                finding = new Finding(field, location, field.Type, "field", match);
+                return true;
 
-        // Only a property with its own hidden storage shares an instance; a computed property that
-        // returns a new object per call is a factory. Explicit backing fields are reported as fields.
-        var backingField = FindBackingField(property);
-        if (backingField is null || types.IsThreadStatic(backingField))
-        {
-            return;
-        }
+            // Only a property with its own hidden storage shares an instance; a computed property that
+            // returns a new object per call is a factory. Explicit backing fields are reported as fields.
+            case IPropertySymbol { IsAbstract: false, IsIndexer: false } property
+                when types.TryClassify(property.Type, out var match)
+                     && FindBackingField(property) is { } backingField
+                     && !types.IsThreadStatic(backingField):
+                finding = new Finding(property, location, property.Type, "property", match);
+                return true;
 
-        Report(context, location, property.Name, property.Type, "property", match);
+            default:
+                return false;
+        }
     }
 
     private static IFieldSymbol? FindBackingField(IPropertySymbol property)
@@ -91,15 +119,32 @@ public sealed class StaticDatabaseObjectAnalyzer : DiagnosticAnalyzer
         return null;
     }
 
-    private static void Report(SymbolAnalysisContext context, Location location, string name, ITypeSymbol memberType, string memberKind, DatabaseObjectMatch match)
+    private readonly struct Finding
     {
-        context.ReportDiagnostic(Diagnostic.Create(
-            Descriptors.StaticDatabaseObject,
-            location,
-            name,
-            DisplayName(memberType),
-            memberKind,
-            DisplayName(match.ObjectType)));
+        private readonly Location _location;
+        private readonly ITypeSymbol _type;
+        private readonly string _memberKind;
+        private readonly DatabaseObjectMatch _match;
+
+        public Finding(ISymbol member, Location location, ITypeSymbol type, string memberKind, DatabaseObjectMatch match)
+        {
+            Member = member;
+            _location = location;
+            _type = type;
+            _memberKind = memberKind;
+            _match = match;
+        }
+
+        public ISymbol Member { get; }
+
+        public Diagnostic ToDiagnostic()
+            => Diagnostic.Create(
+                Descriptors.StaticDatabaseObject,
+                _location,
+                Member.Name,
+                DisplayName(_type),
+                _memberKind,
+                DisplayName(_match.ObjectType));
     }
 
     // "DbConnection", not "DbConnection?": nullability says nothing about sharing.

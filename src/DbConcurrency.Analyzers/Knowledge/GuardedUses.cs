@@ -1,0 +1,239 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DbConcurrency.Analyzers.Knowledge;
+
+/// <summary>One read or write of a watched member, with the guard around it.</summary>
+internal readonly struct GuardedUse
+{
+    public GuardedUse(ISymbol member, Location location, GuardState state, Guard guard)
+    {
+        Member = member;
+        Location = location;
+        State = state;
+        Guard = guard;
+    }
+
+    public ISymbol Member { get; }
+
+    public Location Location { get; }
+
+    public GuardState State { get; }
+
+    public Guard Guard { get; }
+
+    /// <summary>True when this use runs under a guard that really excludes the member's other users.</summary>
+    public bool IsProtected => State == GuardState.Guarded && Guard.CanProtect(Member);
+}
+
+/// <summary>
+/// Collects, within one type (all its partial declarations and nested types), every use of the members a
+/// rule watches and the guard each runs under. A rule creates one at symbol start for the members it
+/// cares about and reads it at symbol end.
+/// </summary>
+internal sealed class GuardedUses
+{
+    private static readonly ImmutableArray<OperationKind> ReferenceKinds =
+        ImmutableArray.Create(OperationKind.FieldReference, OperationKind.PropertyReference);
+
+    private readonly ImmutableArray<ISymbol> _members;
+    private readonly GuardApis _apis;
+    private readonly ImmutableArray<ISymbol> _usedByNestedTypes;
+    private readonly ConcurrentQueue<GuardedUse> _uses = new();
+
+    private GuardedUses(ImmutableArray<ISymbol> members, ImmutableArray<ISymbol> usedByNestedTypes, GuardApis apis)
+    {
+        _members = members;
+        _usedByNestedTypes = usedByNestedTypes;
+        _apis = apis;
+    }
+
+    /// <summary>Starts collecting uses of <paramref name="members"/> in the type <paramref name="context"/> analyzes.</summary>
+    public static GuardedUses Start(SymbolStartAnalysisContext context, ImmutableArray<ISymbol> members, GuardApis apis)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        var uses = new GuardedUses(members, MentionedInNestedTypes(type, members, context.CancellationToken), apis);
+        context.RegisterOperationAction(uses.Record, ReferenceKinds);
+        return uses;
+    }
+
+    /// <summary>The uses of <paramref name="member"/> in source order, so reports do not depend on thread scheduling.</summary>
+    public ImmutableArray<GuardedUse> Of(ISymbol member)
+    {
+        var builder = ImmutableArray.CreateBuilder<GuardedUse>();
+        foreach (var use in _uses)
+        {
+            if (SymbolEqualityComparer.Default.Equals(use.Member, member))
+            {
+                builder.Add(use);
+            }
+        }
+
+        builder.Sort(SourceOrder.Instance);
+        return builder.ToImmutable();
+    }
+
+    /// <summary>
+    /// True when <paramref name="member"/> is used at least once and every use holds one and the same guard
+    /// that can protect it: the documented way to share one connection.
+    /// </summary>
+    public bool AllUsesHoldOneGuard(ISymbol member)
+    {
+        if (Contains(_usedByNestedTypes, member))
+        {
+            return false;
+        }
+
+        Guard? first = null;
+        foreach (var use in _uses)
+        {
+            if (!SymbolEqualityComparer.Default.Equals(use.Member, member))
+            {
+                continue;
+            }
+
+            if (!use.IsProtected || (first is { } guard && !guard.IsSameAs(use.Guard)))
+            {
+                return false;
+            }
+
+            first ??= use.Guard;
+        }
+
+        return first is not null;
+    }
+
+    private void Record(OperationAnalysisContext context)
+    {
+        var operation = context.Operation;
+        var member = operation switch
+        {
+            IFieldReferenceOperation reference => reference.Field.OriginalDefinition,
+            IPropertyReferenceOperation reference => (ISymbol)reference.Property.OriginalDefinition,
+            _ => null,
+        };
+
+        if (member is null || !Contains(_members, member) || !IsSharedUse(operation, member, context.ContainingSymbol))
+        {
+            return;
+        }
+
+        var state = GuardAnalysis.Find(operation, _apis, out var guard);
+        _uses.Enqueue(new GuardedUse(member, NameOf(operation.Syntax).GetLocation(), state, guard));
+    }
+
+    private static bool Contains(ImmutableArray<ISymbol> members, ISymbol member)
+    {
+        foreach (var candidate in members)
+        {
+            if (SymbolEqualityComparer.Default.Equals(candidate, member))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Nested types can use the type's private members, but their code is analyzed under their own symbol,
+    /// out of this collector's sight. A member whose name appears in a nested type may have uses here that
+    /// were never seen, so no rule may conclude that all its uses are guarded.
+    /// </summary>
+    private static ImmutableArray<ISymbol> MentionedInNestedTypes(INamedTypeSymbol type, ImmutableArray<ISymbol> members, CancellationToken cancellationToken)
+    {
+        var nested = type.GetTypeMembers();
+        if (nested.IsEmpty)
+        {
+            return ImmutableArray<ISymbol>.Empty;
+        }
+
+        var mentioned = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        foreach (var nestedType in nested)
+        {
+            foreach (var reference in nestedType.DeclaringSyntaxReferences)
+            {
+                foreach (var token in reference.GetSyntax(cancellationToken).DescendantTokens())
+                {
+                    if (!token.IsKind(SyntaxKind.IdentifierToken))
+                    {
+                        continue;
+                    }
+
+                    foreach (var member in members)
+                    {
+                        if (token.ValueText == member.Name)
+                        {
+                            mentioned.Add(member);
+                        }
+                    }
+                }
+            }
+        }
+
+        return mentioned.ToImmutableArray();
+    }
+
+    /// <summary>
+    /// Uses that cannot race: construction and field initializers run before the object is published,
+    /// <c>Dispose</c> runs after its users are done, <c>nameof</c> reads nothing, and the lock target in
+    /// <c>lock (_connection)</c> is the guard, not a use.
+    /// </summary>
+    private bool IsSharedUse(IOperation operation, ISymbol member, ISymbol containingSymbol)
+    {
+        switch (containingSymbol)
+        {
+            case IMethodSymbol { MethodKind: MethodKind.Constructor or MethodKind.StaticConstructor } constructor
+                when constructor.IsStatic == member.IsStatic
+                     && SymbolEqualityComparer.Default.Equals(constructor.ContainingType, member.ContainingType):
+            case IMethodSymbol { Name: "Dispose" or "DisposeAsync" }:
+            case IFieldSymbol:
+            case IPropertySymbol when operation.Syntax.FirstAncestorOrSelf<EqualsValueClauseSyntax>() is not null:
+                return false;
+        }
+
+        var parent = operation.Parent;
+        while (parent is IConversionOperation)
+        {
+            parent = parent.Parent;
+        }
+
+        if (parent is ILockOperation
+            || (parent is IArgumentOperation { Parent: IInvocationOperation invocation } && _apis.IsGuardCall(invocation)))
+        {
+            return false;
+        }
+
+        for (var current = parent; current is not null; current = current.Parent)
+        {
+            if (current is INameOfOperation)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The smallest span that names the member: <c>_connection</c> in <c>this._connection.Open()</c>.</summary>
+    private static SyntaxNode NameOf(SyntaxNode syntax)
+        => syntax is MemberAccessExpressionSyntax access ? access.Name : syntax;
+
+    private sealed class SourceOrder : IComparer<GuardedUse>
+    {
+        public static readonly SourceOrder Instance = new();
+
+        public int Compare(GuardedUse x, GuardedUse y)
+        {
+            var byPath = string.CompareOrdinal(x.Location.SourceTree?.FilePath, y.Location.SourceTree?.FilePath);
+            return byPath != 0 ? byPath : x.Location.SourceSpan.Start.CompareTo(y.Location.SourceSpan.Start);
+        }
+    }
+}
