@@ -21,6 +21,27 @@ internal static class Descriptors
             + "Keep a factory (connection string, DbDataSource, IDbContextFactory<T>) in the static member instead and create, "
             + "use and dispose one instance per operation.");
 
+    public static readonly DiagnosticDescriptor UnsynchronizedUse = Create(
+        DiagnosticIds.UnsynchronizedUse,
+        title: "Shared database object used without the synchronization its other uses have",
+        messageFormat: "'{0}' ({1}) is used here {2}, while its other uses hold {3}, so this use can run at the same time as theirs",
+        DiagnosticSeverity.Warning,
+        description: "Some uses of this connection, command or context take a lock or semaphore and others do not: the author expected "
+            + "several threads and guarded only part of the access. A guard only excludes code that takes it too, so the unguarded "
+            + "use runs alongside the guarded ones and fails with 'There is already an open DataReader' or 'A second operation was "
+            + "started on this context instance'. A lock or Monitor held across an await does not exclude anyone once the method "
+            + "resumes on another thread. Take the same guard here, or give each operation its own instance.");
+
+    public static readonly DiagnosticDescriptor TransactionScopeWithoutAsyncFlow = Create(
+        DiagnosticIds.TransactionScopeWithoutAsyncFlow,
+        title: "TransactionScope in async code without TransactionScopeAsyncFlowOption.Enabled",
+        messageFormat: "This TransactionScope spans an await in {0} but is created without TransactionScopeAsyncFlowOption.Enabled, so the commands after the await run outside the transaction",
+        DiagnosticSeverity.Warning,
+        description: "The ambient transaction of a TransactionScope lives in thread-local state unless the scope is created with "
+            + "TransactionScopeAsyncFlowOption.Enabled. After an await the method can resume on another thread, where connections "
+            + "opened or commands run see no transaction: their work commits on its own and is not rolled back with the scope, and "
+            + "disposing the scope on the other thread throws. Pass TransactionScopeAsyncFlowOption.Enabled.");
+
     private static DiagnosticDescriptor Create(
         string id,
         string title,

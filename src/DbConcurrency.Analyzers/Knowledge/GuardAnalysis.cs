@@ -15,7 +15,15 @@ internal static class GuardAnalysis
     /// of a condition that takes a guard, or an earlier statement that takes one and has not released it.
     /// </summary>
     public static GuardState Find(IOperation use, GuardApis apis, out Guard guard)
+        => Find(use, apis, out guard, out _);
+
+    /// <param name="inDelegate">
+    /// True when the walk stopped at a lambda or local function: the use runs when that is called, so the
+    /// guards of the enclosing method's callers say nothing about it either.
+    /// </param>
+    public static GuardState Find(IOperation use, GuardApis apis, out Guard guard, out bool inDelegate)
     {
+        inDelegate = false;
         var current = use;
         for (var parent = use.Parent; parent is not null; current = parent, parent = parent.Parent)
         {
@@ -26,6 +34,7 @@ internal static class GuardAnalysis
                     // The body runs when it is called, not where it is written: a guard around the
                     // lambda's creation is not held when it runs.
                     guard = default;
+                    inDelegate = true;
                     return GuardState.Unguarded;
 
                 case ILockOperation lockOperation when current == lockOperation.Body

@@ -10,7 +10,7 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace DbConcurrency.Analyzers.Knowledge;
 
-/// <summary>One read or write of a watched member, with the guard around it.</summary>
+/// <summary>One read or write of a watched member, with the guard it effectively runs under.</summary>
 internal readonly struct GuardedUse
 {
     public GuardedUse(ISymbol member, Location location, GuardState state, Guard guard)
@@ -34,22 +34,32 @@ internal readonly struct GuardedUse
 }
 
 /// <summary>
-/// Collects, within one type (all its partial declarations and nested types), every use of the members a
-/// rule watches and the guard each runs under. A rule creates one at symbol start for the members it
+/// Collects, within one type (all its partial declarations), every use of the members a rule watches and
+/// the guard each runs under. A use in a private helper counts as guarded when every call of the helper
+/// is (<c>lock (_gate) return ReadCore();</c>). A rule starts one at symbol start for the members it
 /// cares about and reads it at symbol end.
 /// </summary>
 internal sealed class GuardedUses
 {
-    private static readonly ImmutableArray<OperationKind> ReferenceKinds =
-        ImmutableArray.Create(OperationKind.FieldReference, OperationKind.PropertyReference);
+    // Helpers calling helpers calling helpers: deep enough for real code, bounded for recursion.
+    private const int MaxCallDepth = 4;
 
+    private static readonly ImmutableArray<OperationKind> ObservedKinds = ImmutableArray.Create(
+        OperationKind.FieldReference,
+        OperationKind.PropertyReference,
+        OperationKind.Invocation,
+        OperationKind.MethodReference);
+
+    private readonly INamedTypeSymbol _type;
     private readonly ImmutableArray<ISymbol> _members;
-    private readonly GuardApis _apis;
     private readonly ImmutableArray<ISymbol> _usedByNestedTypes;
-    private readonly ConcurrentQueue<GuardedUse> _uses = new();
+    private readonly GuardApis _apis;
+    private readonly ConcurrentQueue<Site> _uses = new();
+    private readonly ConcurrentQueue<Site> _calls = new();
 
-    private GuardedUses(ImmutableArray<ISymbol> members, ImmutableArray<ISymbol> usedByNestedTypes, GuardApis apis)
+    private GuardedUses(INamedTypeSymbol type, ImmutableArray<ISymbol> members, ImmutableArray<ISymbol> usedByNestedTypes, GuardApis apis)
     {
+        _type = type;
         _members = members;
         _usedByNestedTypes = usedByNestedTypes;
         _apis = apis;
@@ -59,8 +69,8 @@ internal sealed class GuardedUses
     public static GuardedUses Start(SymbolStartAnalysisContext context, ImmutableArray<ISymbol> members, GuardApis apis)
     {
         var type = (INamedTypeSymbol)context.Symbol;
-        var uses = new GuardedUses(members, MentionedInNestedTypes(type, members, context.CancellationToken), apis);
-        context.RegisterOperationAction(uses.Record, ReferenceKinds);
+        var uses = new GuardedUses(type, members, MentionedInNestedTypes(type, members, context.CancellationToken), apis);
+        context.RegisterOperationAction(uses.Record, ObservedKinds);
         return uses;
     }
 
@@ -68,11 +78,12 @@ internal sealed class GuardedUses
     public ImmutableArray<GuardedUse> Of(ISymbol member)
     {
         var builder = ImmutableArray.CreateBuilder<GuardedUse>();
-        foreach (var use in _uses)
+        foreach (var site in _uses)
         {
-            if (SymbolEqualityComparer.Default.Equals(use.Member, member))
+            if (SymbolEqualityComparer.Default.Equals(site.Target, member))
             {
-                builder.Add(use);
+                var state = Resolve(site, MaxCallDepth, out var guard);
+                builder.Add(new GuardedUse(member, site.Location, state, guard));
             }
         }
 
@@ -92,13 +103,8 @@ internal sealed class GuardedUses
         }
 
         Guard? first = null;
-        foreach (var use in _uses)
+        foreach (var use in Of(member))
         {
-            if (!SymbolEqualityComparer.Default.Equals(use.Member, member))
-            {
-                continue;
-            }
-
             if (!use.IsProtected || (first is { } guard && !guard.IsSameAs(use.Guard)))
             {
                 return false;
@@ -113,20 +119,93 @@ internal sealed class GuardedUses
     private void Record(OperationAnalysisContext context)
     {
         var operation = context.Operation;
-        var member = operation switch
+        switch (operation)
         {
-            IFieldReferenceOperation reference => reference.Field.OriginalDefinition,
-            IPropertyReferenceOperation reference => (ISymbol)reference.Property.OriginalDefinition,
-            _ => null,
-        };
+            case IFieldReferenceOperation reference:
+                RecordUse(context, reference.Field.OriginalDefinition);
+                break;
+            case IPropertyReferenceOperation reference:
+                RecordUse(context, reference.Property.OriginalDefinition);
+                break;
+            case IInvocationOperation invocation when IsPrivateHelper(invocation.TargetMethod):
+                RecordCall(context, invocation.TargetMethod.OriginalDefinition, asDelegate: false);
+                break;
+            case IMethodReferenceOperation reference when IsPrivateHelper(reference.Method):
+                // A method group runs whenever the delegate is invoked, under nobody's guard.
+                RecordCall(context, reference.Method.OriginalDefinition, asDelegate: true);
+                break;
+        }
+    }
 
-        if (member is null || !Contains(_members, member) || !IsSharedUse(operation, member, context.ContainingSymbol))
+    private void RecordUse(OperationAnalysisContext context, ISymbol member)
+    {
+        var operation = context.Operation;
+        if (!Contains(_members, member) || !IsSharedUse(operation, member, context.ContainingSymbol))
         {
             return;
         }
 
-        var state = GuardAnalysis.Find(operation, _apis, out var guard);
-        _uses.Enqueue(new GuardedUse(member, NameOf(operation.Syntax).GetLocation(), state, guard));
+        var state = GuardAnalysis.Find(operation, _apis, out var guard, out var inDelegate);
+        _uses.Enqueue(new Site(member, NameOf(operation.Syntax).GetLocation(), state, guard, CallerOf(context, inDelegate)));
+    }
+
+    private void RecordCall(OperationAnalysisContext context, IMethodSymbol callee, bool asDelegate)
+    {
+        var state = GuardState.Unguarded;
+        Guard guard = default;
+        var inDelegate = false;
+        if (!asDelegate)
+        {
+            state = GuardAnalysis.Find(context.Operation, _apis, out guard, out inDelegate);
+        }
+
+        _calls.Enqueue(new Site(callee, context.Operation.Syntax.GetLocation(), state, guard, CallerOf(context, inDelegate)));
+    }
+
+    private static IMethodSymbol? CallerOf(OperationAnalysisContext context, bool inDelegate)
+        => inDelegate ? null : context.ContainingSymbol as IMethodSymbol;
+
+    private bool IsPrivateHelper(IMethodSymbol method)
+        => method.MethodKind == MethodKind.Ordinary
+           && method.DeclaredAccessibility == Accessibility.Private
+           && SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, _type);
+
+    /// <summary>
+    /// The guard a site runs under: its own, or, when it has none and sits in a private helper, the one
+    /// guard every call of that helper holds.
+    /// </summary>
+    private GuardState Resolve(Site site, int depth, out Guard guard)
+    {
+        guard = site.Guard;
+        if (site.State != GuardState.Unguarded || depth == 0 || site.Caller is not { } helper || !IsPrivateHelper(helper))
+        {
+            return site.State;
+        }
+
+        Guard? common = null;
+        foreach (var call in _calls)
+        {
+            if (!SymbolEqualityComparer.Default.Equals(call.Target, helper.OriginalDefinition))
+            {
+                continue;
+            }
+
+            if (Resolve(call, depth - 1, out var callGuard) != GuardState.Guarded
+                || (common is { } known && !known.IsSameAs(callGuard)))
+            {
+                return GuardState.Unguarded;
+            }
+
+            common = callGuard;
+        }
+
+        if (common is not { } found)
+        {
+            return GuardState.Unguarded;
+        }
+
+        guard = found;
+        return GuardState.Guarded;
     }
 
     private static bool Contains(ImmutableArray<ISymbol> members, ISymbol member)
@@ -140,45 +219,6 @@ internal sealed class GuardedUses
         }
 
         return false;
-    }
-
-    /// <summary>
-    /// Nested types can use the type's private members, but their code is analyzed under their own symbol,
-    /// out of this collector's sight. A member whose name appears in a nested type may have uses here that
-    /// were never seen, so no rule may conclude that all its uses are guarded.
-    /// </summary>
-    private static ImmutableArray<ISymbol> MentionedInNestedTypes(INamedTypeSymbol type, ImmutableArray<ISymbol> members, CancellationToken cancellationToken)
-    {
-        var nested = type.GetTypeMembers();
-        if (nested.IsEmpty)
-        {
-            return ImmutableArray<ISymbol>.Empty;
-        }
-
-        var mentioned = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-        foreach (var nestedType in nested)
-        {
-            foreach (var reference in nestedType.DeclaringSyntaxReferences)
-            {
-                foreach (var token in reference.GetSyntax(cancellationToken).DescendantTokens())
-                {
-                    if (!token.IsKind(SyntaxKind.IdentifierToken))
-                    {
-                        continue;
-                    }
-
-                    foreach (var member in members)
-                    {
-                        if (token.ValueText == member.Name)
-                        {
-                            mentioned.Add(member);
-                        }
-                    }
-                }
-            }
-        }
-
-        return mentioned.ToImmutableArray();
     }
 
     /// <summary>
@@ -222,9 +262,72 @@ internal sealed class GuardedUses
         return true;
     }
 
+    /// <summary>
+    /// Nested types can use the type's private members, but their code is analyzed under their own symbol,
+    /// out of this collector's sight. A member whose name appears in a nested type may have uses that were
+    /// never seen, so no rule may conclude that all its uses are guarded.
+    /// </summary>
+    private static ImmutableArray<ISymbol> MentionedInNestedTypes(INamedTypeSymbol type, ImmutableArray<ISymbol> members, CancellationToken cancellationToken)
+    {
+        var nested = type.GetTypeMembers();
+        if (nested.IsEmpty)
+        {
+            return ImmutableArray<ISymbol>.Empty;
+        }
+
+        var mentioned = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        foreach (var nestedType in nested)
+        {
+            foreach (var reference in nestedType.DeclaringSyntaxReferences)
+            {
+                foreach (var token in reference.GetSyntax(cancellationToken).DescendantTokens())
+                {
+                    if (!token.IsKind(SyntaxKind.IdentifierToken))
+                    {
+                        continue;
+                    }
+
+                    foreach (var member in members)
+                    {
+                        if (token.ValueText == member.Name)
+                        {
+                            mentioned.Add(member);
+                        }
+                    }
+                }
+            }
+        }
+
+        return mentioned.ToImmutableArray();
+    }
+
     /// <summary>The smallest span that names the member: <c>_connection</c> in <c>this._connection.Open()</c>.</summary>
     private static SyntaxNode NameOf(SyntaxNode syntax)
         => syntax is MemberAccessExpressionSyntax access ? access.Name : syntax;
+
+    /// <summary>A use of a watched member, or a call of a private helper; both carry the guard around them.</summary>
+    private readonly struct Site
+    {
+        public Site(ISymbol target, Location location, GuardState state, Guard guard, IMethodSymbol? caller)
+        {
+            Target = target;
+            Location = location;
+            State = state;
+            Guard = guard;
+            Caller = caller;
+        }
+
+        public ISymbol Target { get; }
+
+        public Location Location { get; }
+
+        public GuardState State { get; }
+
+        public Guard Guard { get; }
+
+        /// <summary>The method the site runs in directly; null inside a lambda or local function.</summary>
+        public IMethodSymbol? Caller { get; }
+    }
 
     private sealed class SourceOrder : IComparer<GuardedUse>
     {

@@ -8,7 +8,7 @@ namespace DbConcurrency.Analyzers.Rules;
 /// <summary>
 /// DBC001: a connection, command, reader, transaction or context kept in a static field or static
 /// auto-property (directly or in a collection, array, <c>Lazy&lt;T&gt;</c>, task or tuple) is shared by
-/// every thread in the process.
+/// every thread in the process, unless every use holds one guard.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class StaticDatabaseObjectAnalyzer : DiagnosticAnalyzer
@@ -39,115 +39,42 @@ public sealed class StaticDatabaseObjectAnalyzer : DiagnosticAnalyzer
     /// </summary>
     private static void AnalyzeType(SymbolStartAnalysisContext context, DatabaseTypeCatalog catalog, GuardApis guards)
     {
-        var findings = ImmutableArray.CreateBuilder<Finding>();
+        var members = ImmutableArray.CreateBuilder<DatabaseMember>();
         var privateMembers = ImmutableArray.CreateBuilder<ISymbol>();
-        foreach (var member in ((INamedTypeSymbol)context.Symbol).GetMembers())
+        foreach (var symbol in ((INamedTypeSymbol)context.Symbol).GetMembers())
         {
-            if (TryCreateFinding(member, catalog, out var finding))
+            if (symbol.IsStatic && DatabaseMember.TryCreate(symbol, catalog, out var member))
             {
-                findings.Add(finding);
-                if (member.DeclaredAccessibility == Accessibility.Private)
+                members.Add(member);
+                if (symbol.DeclaredAccessibility == Accessibility.Private)
                 {
-                    privateMembers.Add(member);
+                    privateMembers.Add(symbol);
                 }
             }
         }
 
-        if (findings.Count == 0)
+        if (members.Count == 0)
         {
             return;
         }
 
         var uses = privateMembers.Count == 0 ? null : GuardedUses.Start(context, privateMembers.ToImmutable(), guards);
-        var toReport = findings.ToImmutable();
+        var found = members.ToImmutable();
         context.RegisterSymbolEndAction(end =>
         {
-            foreach (var finding in toReport)
+            foreach (var member in found)
             {
-                if (uses is not null && uses.AllUsesHoldOneGuard(finding.Member))
+                if (uses is null || !uses.AllUsesHoldOneGuard(member.Symbol))
                 {
-                    continue;
+                    end.ReportDiagnostic(Diagnostic.Create(
+                        Descriptors.StaticDatabaseObject,
+                        member.Location,
+                        member.Symbol.Name,
+                        DatabaseMember.DisplayName(member.Type),
+                        member.Kind,
+                        DatabaseMember.DisplayName(member.Match.ObjectType)));
                 }
-
-                end.ReportDiagnostic(finding.ToDiagnostic());
             }
         });
     }
-
-    private static bool TryCreateFinding(ISymbol member, DatabaseTypeCatalog catalog, out Finding finding)
-    {
-        finding = default;
-        if (!member.IsStatic || member.Locations.Length == 0)
-        {
-            return false;
-        }
-
-        var location = member.Locations[0];
-        var types = catalog.For(location.SourceTree);
-        switch (member)
-        {
-            case IFieldSymbol { IsConst: false, IsImplicitlyDeclared: false } field
-                when types.TryClassify(field.Type, out var match) && !types.IsThreadStatic(field):
-                finding = new Finding(field, location, field.Type, "field", match);
-                return true;
-
-            // Only a property with its own hidden storage shares an instance; a computed property that
-            // returns a new object per call is a factory. Explicit backing fields are reported as fields.
-            case IPropertySymbol { IsAbstract: false, IsIndexer: false } property
-                when types.TryClassify(property.Type, out var match)
-                     && FindBackingField(property) is { } backingField
-                     && !types.IsThreadStatic(backingField):
-                finding = new Finding(property, location, property.Type, "property", match);
-                return true;
-
-            default:
-                return false;
-        }
-    }
-
-    private static IFieldSymbol? FindBackingField(IPropertySymbol property)
-    {
-        foreach (var member in property.ContainingType.GetMembers())
-        {
-            if (member is IFieldSymbol { IsImplicitlyDeclared: true } field
-                && SymbolEqualityComparer.Default.Equals(field.AssociatedSymbol, property))
-            {
-                return field;
-            }
-        }
-
-        return null;
-    }
-
-    private readonly struct Finding
-    {
-        private readonly Location _location;
-        private readonly ITypeSymbol _type;
-        private readonly string _memberKind;
-        private readonly DatabaseObjectMatch _match;
-
-        public Finding(ISymbol member, Location location, ITypeSymbol type, string memberKind, DatabaseObjectMatch match)
-        {
-            Member = member;
-            _location = location;
-            _type = type;
-            _memberKind = memberKind;
-            _match = match;
-        }
-
-        public ISymbol Member { get; }
-
-        public Diagnostic ToDiagnostic()
-            => Diagnostic.Create(
-                Descriptors.StaticDatabaseObject,
-                _location,
-                Member.Name,
-                DisplayName(_type),
-                _memberKind,
-                DisplayName(_match.ObjectType));
-    }
-
-    // "DbConnection", not "DbConnection?": nullability says nothing about sharing.
-    private static string DisplayName(ITypeSymbol type)
-        => type.WithNullableAnnotation(NullableAnnotation.None).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
 }

@@ -1,0 +1,82 @@
+using Microsoft.CodeAnalysis;
+
+namespace DbConcurrency.Analyzers.Knowledge;
+
+/// <summary>
+/// A field or auto-property that stores a database object: the members through which one object is
+/// shared. Every rule about shared members starts from this, so they agree on what a member holds.
+/// </summary>
+internal readonly struct DatabaseMember
+{
+    private DatabaseMember(ISymbol symbol, ITypeSymbol type, string kind, DatabaseObjectMatch match)
+    {
+        Symbol = symbol;
+        Type = type;
+        Kind = kind;
+        Match = match;
+    }
+
+    public ISymbol Symbol { get; }
+
+    /// <summary>The member's declared type: the object, or the collection, task or lazy that holds it.</summary>
+    public ITypeSymbol Type { get; }
+
+    /// <summary>"field" or "property", as messages say it.</summary>
+    public string Kind { get; }
+
+    public DatabaseObjectMatch Match { get; }
+
+    public Location Location => Symbol.Locations[0];
+
+    /// <summary>
+    /// True when <paramref name="symbol"/> is a source field or auto-property whose value is, or holds, a
+    /// database object. <c>[ThreadStatic]</c> storage is per thread and does not count.
+    /// </summary>
+    public static bool TryCreate(ISymbol symbol, DatabaseTypeCatalog catalog, out DatabaseMember member)
+    {
+        member = default;
+        if (symbol.Locations.Length == 0 || !symbol.Locations[0].IsInSource)
+        {
+            return false;
+        }
+
+        var types = catalog.For(symbol.Locations[0].SourceTree);
+        switch (symbol)
+        {
+            case IFieldSymbol { IsConst: false, IsImplicitlyDeclared: false } field
+                when types.TryClassify(field.Type, out var match) && !types.IsThreadStatic(field):
+                member = new DatabaseMember(field, field.Type, "field", match);
+                return true;
+
+            // Only a property with its own hidden storage shares an instance; a computed property that
+            // returns a new object per call is a factory. Explicit backing fields count as fields.
+            case IPropertySymbol { IsAbstract: false, IsIndexer: false } property
+                when types.TryClassify(property.Type, out var match)
+                     && FindBackingField(property) is { } backingField
+                     && !types.IsThreadStatic(backingField):
+                member = new DatabaseMember(property, property.Type, "property", match);
+                return true;
+
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>"DbConnection", not "DbConnection?": nullability says nothing about sharing.</summary>
+    public static string DisplayName(ITypeSymbol type)
+        => type.WithNullableAnnotation(NullableAnnotation.None).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+
+    private static IFieldSymbol? FindBackingField(IPropertySymbol property)
+    {
+        foreach (var member in property.ContainingType.GetMembers())
+        {
+            if (member is IFieldSymbol { IsImplicitlyDeclared: true } field
+                && SymbolEqualityComparer.Default.Equals(field.AssociatedSymbol, property))
+            {
+                return field;
+            }
+        }
+
+        return null;
+    }
+}
