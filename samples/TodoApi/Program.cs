@@ -1,17 +1,32 @@
+using Npgsql;
 using TodoApi;
 
 var builder = WebApplication.CreateBuilder(args);
 var app = builder.Build();
 
 TodoStore.EnsureCreated();
+var stats = new TodoStats("Data Source=todos.db");
 
 app.MapGet("/todos", () => TodoStore.All());
-app.MapGet("/todos/{id:long}", (long id) => TodoStore.Find(id) is { } todo ? Results.Ok(todo) : Results.NotFound());
+app.MapGet("/todos/{id:long}", (long id) =>
+{
+    stats.RecordView(id);
+    return TodoStore.Find(id) is { } todo ? Results.Ok(todo) : Results.NotFound();
+});
+app.MapGet("/todos/{id:long}/views", (long id) => stats.Views(id));
 app.MapPost("/todos", async (NewTodo todo, CancellationToken cancellationToken) =>
 {
     var created = await TodoStore.AddAsync(todo.Title, cancellationToken);
     return Results.Created($"/todos/{created.Id}", created);
 });
 app.MapPost("/todos/{id:long}/done", (long id) => TodoStore.MarkDone(id) ? Results.NoContent() : Results.NotFound());
+
+// Archiving to the reporting database is on when a connection string for it is configured.
+if (app.Configuration.GetConnectionString("Archive") is { } archiveConnectionString)
+{
+    var archive = new TodoArchive(NpgsqlDataSource.Create(archiveConnectionString));
+    app.MapPost("/todos/archive", async (CancellationToken cancellationToken) =>
+        Results.Ok(await archive.ArchiveAsync(TodoStore.All().Where(todo => todo.Done).ToList(), cancellationToken)));
+}
 
 app.Run();

@@ -1,11 +1,15 @@
 using DbConcurrency.Analyzers.Tests.Verifiers;
-using Verify = DbConcurrency.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
-    DbConcurrency.Analyzers.Rules.StaticDatabaseObjectAnalyzer,
-    DbConcurrency.CodeFixes.Rules.StaticDatabaseObjectCodeFixProvider>;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
 
 namespace DbConcurrency.Analyzers.Tests.Rules;
 
-/// <summary>The sample's fixed twin is not hand-written: it is what the code fixes make of the broken app.</summary>
+/// <summary>
+/// The sample's fixed twin is not hand-written: each of its files is what the code fix for the rule
+/// that file breaks makes of the broken app's file.
+/// </summary>
 public class SampleFixTests
 {
     private const string ImplicitUsings = """
@@ -18,21 +22,52 @@ public class SampleFixTests
         """;
 
     [Fact]
-    public async Task Fixed_sample_TodoStore_is_the_code_fix_applied_to_the_broken_one()
+    public async Task Fixed_sample_TodoStore_is_the_DBC001_fix_applied_to_the_broken_one()
     {
-        var broken = File.ReadAllText(RepositoryRoot.Combine("samples", "TodoApi", "TodoStore.cs"));
-        var fixedSource = File.ReadAllText(RepositoryRoot.Combine("samples", "TodoApi.Fixed", "TodoStore.cs"));
-        var todo = File.ReadAllText(RepositoryRoot.Combine("samples", "TodoApi", "Todo.cs"));
+        await VerifySampleFile<Analyzers.Rules.StaticDatabaseObjectAnalyzer, CodeFixes.Rules.StaticDatabaseObjectCodeFixProvider>(
+            "TodoStore.cs",
+            ReferenceSets.SqliteDapper,
+            ("SqliteConnection Connection =", "SqliteConnection {|DBC001:Connection|} ="));
+    }
 
-        var test = new Verify.Test(ReferenceSets.SqliteDapper)
+    [Fact]
+    public async Task Fixed_sample_TodoStats_is_the_DBC005_fix_applied_to_the_broken_one()
+    {
+        await VerifySampleFile<Analyzers.Rules.UnsynchronizedUseAnalyzer, CodeFixes.Rules.UnsynchronizedUseCodeFixProvider>(
+            "TodoStats.cs",
+            ReferenceSets.SqliteDapper,
+            ("=> _connection.ExecuteScalar", "=> {|DBC005:_connection|}.ExecuteScalar"));
+    }
+
+    [Fact]
+    public async Task Fixed_sample_TodoArchive_is_the_DBC006_fix_applied_to_the_broken_one()
+    {
+        await VerifySampleFile<Analyzers.Rules.TransactionScopeWithoutAsyncFlowAnalyzer, CodeFixes.Rules.TransactionScopeWithoutAsyncFlowCodeFixProvider>(
+            "TodoArchive.cs",
+            ReferenceSets.NpgsqlDapper,
+            ("new TransactionScope()", "{|DBC006:new TransactionScope()|}"));
+    }
+
+    private static async Task VerifySampleFile<TAnalyzer, TCodeFix>(string file, ReferenceSet references, (string Text, string Marked) finding)
+        where TAnalyzer : DiagnosticAnalyzer, new()
+        where TCodeFix : CodeFixProvider, new()
+    {
+        var broken = File.ReadAllText(RepositoryRoot.Combine("samples", "TodoApi", file));
+        var fixedSource = File.ReadAllText(RepositoryRoot.Combine("samples", "TodoApi.Fixed", file));
+        var todo = File.ReadAllText(RepositoryRoot.Combine("samples", "TodoApi", "Todo.cs"));
+        Assert.Contains(finding.Text, broken, StringComparison.Ordinal);
+
+        var test = new CSharpCodeFixVerifier<TAnalyzer, TCodeFix>.Test(references)
         {
-            TestCode = broken.Replace("SqliteConnection Connection =", "SqliteConnection {|DBC001:Connection|} =", StringComparison.Ordinal),
+            TestCode = broken.Replace(finding.Text, finding.Marked, StringComparison.Ordinal),
             FixedCode = fixedSource,
         };
-        test.TestState.Sources.Add(("Todo.cs", todo));
-        test.TestState.Sources.Add(("GlobalUsings.cs", ImplicitUsings));
-        test.FixedState.Sources.Add(("Todo.cs", todo));
-        test.FixedState.Sources.Add(("GlobalUsings.cs", ImplicitUsings));
+        foreach (var state in new[] { test.TestState, test.FixedState })
+        {
+            state.Sources.Add(("Todo.cs", todo));
+            state.Sources.Add(("GlobalUsings.cs", ImplicitUsings));
+        }
+
         await test.RunAsync();
     }
 }

@@ -66,6 +66,9 @@ public static class ReferenceSets
 
     public static ReferenceSet SqliteDapper => ReferenceSet.Get(nameof(SqliteDapper));
 
+    /// <summary>Npgsql 8 with Dapper.</summary>
+    public static ReferenceSet NpgsqlDapper => ReferenceSet.Get(nameof(NpgsqlDapper));
+
     /// <summary>ASP.NET Core 8 shared framework, EF Core 8 (SQLite) and Npgsql.</summary>
     public static ReferenceSet AspNetCore8 => ReferenceSet.Get(nameof(AspNetCore8));
 
