@@ -181,6 +181,45 @@ public class StaticDatabaseObjectGuardTests
     }
 
     [Fact]
+    public async Task System_Threading_Lock_in_every_form_is_a_guard()
+    {
+        await Verify.VerifyAsync(ReferenceSets.Net90, """
+            using System.Data.Common;
+            using System.Threading;
+
+            public static class Counter
+            {
+                private static readonly Lock Gate = new();
+                private static readonly DbConnection Connection = Create();
+
+                private static DbConnection Create() => throw null!;
+
+                public static void Open()
+                {
+                    lock (Gate) Connection.Open();
+                }
+
+                public static void Close()
+                {
+                    using (Gate.EnterScope()) Connection.Close();
+                }
+
+                public static void Switch(string name)
+                {
+                    using var scope = Gate.EnterScope();
+                    Connection.ChangeDatabase(name);
+                }
+
+                public static void Reopen()
+                {
+                    Gate.Enter();
+                    try { Connection.Open(); } finally { Gate.Exit(); }
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task Monitor_enter_and_exit_in_try_finally_is_a_guard()
     {
         await Verify.VerifyAsync(ReferenceSets.SqliteDapper, """

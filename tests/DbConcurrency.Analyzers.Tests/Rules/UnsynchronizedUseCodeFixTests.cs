@@ -384,6 +384,50 @@ public class UnsynchronizedUseCodeFixTests
     }
 
     [Fact]
+    public async Task System_Threading_Lock_guard_is_taken_with_a_lock_statement()
+    {
+        await Verify.VerifyFixAsync(ReferenceSets.Net90, """
+            using System.Data.Common;
+            using System.Threading;
+
+            public sealed class Session(DbConnection connection)
+            {
+                private readonly Lock _gate = new();
+                private readonly DbConnection _connection = connection;
+
+                public void Open()
+                {
+                    using (_gate.EnterScope()) _connection.Open();
+                }
+
+                public void Close() => [|_connection|].Close();
+            }
+            """, """
+            using System.Data.Common;
+            using System.Threading;
+
+            public sealed class Session(DbConnection connection)
+            {
+                private readonly Lock _gate = new();
+                private readonly DbConnection _connection = connection;
+
+                public void Open()
+                {
+                    using (_gate.EnterScope()) _connection.Open();
+                }
+
+                public void Close()
+                {
+                    lock (_gate)
+                    {
+                        _connection.Close();
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task Mutex_guard_waits_and_releases_the_mutex()
     {
         await Verify.VerifyFixAsync(ReferenceSets.SqliteDapper, """

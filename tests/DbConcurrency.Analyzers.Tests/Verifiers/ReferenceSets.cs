@@ -52,6 +52,9 @@ public static class ReferenceSets
     /// <summary>The .NET 8 reference pack alone: ADO.NET base types, no provider, no EF Core.</summary>
     public static ReferenceSet Net80 => ReferenceSet.Get(nameof(Net80));
 
+    /// <summary>The .NET 9 reference pack alone: adds <c>System.Threading.Lock</c>.</summary>
+    public static ReferenceSet Net90 => ReferenceSet.Get(nameof(Net90));
+
     /// <summary>EF Core 8 with its SQLite provider (Microsoft.EntityFrameworkCore.Sqlite 8.0.31).</summary>
     public static ReferenceSet EfCore8 => ReferenceSet.Get(nameof(EfCore8));
 
