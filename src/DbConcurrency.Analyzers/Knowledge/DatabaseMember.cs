@@ -1,4 +1,7 @@
+using System;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace DbConcurrency.Analyzers.Knowledge;
 
@@ -61,6 +64,40 @@ internal readonly struct DatabaseMember
                 return false;
         }
     }
+
+    /// <summary>The fields and auto-properties of <paramref name="type"/> that store a database object.</summary>
+    public static ImmutableArray<DatabaseMember> DeclaredIn(INamedTypeSymbol type, DatabaseTypeCatalog catalog, bool staticOnly)
+    {
+        // Most types hold no database object: no builder for them.
+        ImmutableArray<DatabaseMember>.Builder? members = null;
+        foreach (var symbol in type.GetMembers())
+        {
+            if ((!staticOnly || symbol.IsStatic) && TryCreate(symbol, catalog, out var member))
+            {
+                (members ??= ImmutableArray.CreateBuilder<DatabaseMember>()).Add(member);
+            }
+        }
+
+        return members?.ToImmutable() ?? ImmutableArray<DatabaseMember>.Empty;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="analyzeType"/> at the start of every type in compilations that reference a
+    /// database type, with the compilation's type and guard models: how the rules about shared members
+    /// (DBC001, DBC005) plug into the driver.
+    /// </summary>
+    public static void RegisterTypeAnalysis(AnalysisContext context, Action<SymbolStartAnalysisContext, DatabaseTypeCatalog, GuardApis> analyzeType)
+        => context.RegisterCompilationStartAction(start =>
+        {
+            var catalog = DatabaseTypeCatalog.TryCreate(start.Compilation, start.Options.AnalyzerConfigOptionsProvider);
+            if (catalog is null)
+            {
+                return;
+            }
+
+            var guards = GuardApis.Create(start.Compilation);
+            start.RegisterSymbolStartAction(typeStart => analyzeType(typeStart, catalog, guards), SymbolKind.NamedType);
+        });
 
     /// <summary>"DbConnection", not "DbConnection?": nullability says nothing about sharing.</summary>
     public static string DisplayName(ITypeSymbol type)

@@ -20,17 +20,7 @@ public sealed class StaticDatabaseObjectAnalyzer : DiagnosticAnalyzer
     {
         context.EnableConcurrentExecution();
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var catalog = DatabaseTypeCatalog.TryCreate(start.Compilation, start.Options.AnalyzerConfigOptionsProvider);
-            if (catalog is null)
-            {
-                return;
-            }
-
-            var guards = GuardApis.Create(start.Compilation);
-            start.RegisterSymbolStartAction(typeStart => AnalyzeType(typeStart, catalog, guards), SymbolKind.NamedType);
-        });
+        DatabaseMember.RegisterTypeAnalysis(context, AnalyzeType);
     }
 
     /// <summary>
@@ -39,30 +29,25 @@ public sealed class StaticDatabaseObjectAnalyzer : DiagnosticAnalyzer
     /// </summary>
     private static void AnalyzeType(SymbolStartAnalysisContext context, DatabaseTypeCatalog catalog, GuardApis guards)
     {
-        var members = ImmutableArray.CreateBuilder<DatabaseMember>();
-        var privateMembers = ImmutableArray.CreateBuilder<ISymbol>();
-        foreach (var symbol in ((INamedTypeSymbol)context.Symbol).GetMembers())
-        {
-            if (symbol.IsStatic && DatabaseMember.TryCreate(symbol, catalog, out var member))
-            {
-                members.Add(member);
-                if (symbol.DeclaredAccessibility == Accessibility.Private)
-                {
-                    privateMembers.Add(symbol);
-                }
-            }
-        }
-
-        if (members.Count == 0)
+        var members = DatabaseMember.DeclaredIn((INamedTypeSymbol)context.Symbol, catalog, staticOnly: true);
+        if (members.IsEmpty)
         {
             return;
         }
 
+        var privateMembers = ImmutableArray.CreateBuilder<ISymbol>();
+        foreach (var member in members)
+        {
+            if (member.Symbol.DeclaredAccessibility == Accessibility.Private)
+            {
+                privateMembers.Add(member.Symbol);
+            }
+        }
+
         var uses = privateMembers.Count == 0 ? null : GuardedUses.Start(context, privateMembers.ToImmutable(), guards);
-        var found = members.ToImmutable();
         context.RegisterSymbolEndAction(end =>
         {
-            foreach (var member in found)
+            foreach (var member in members)
             {
                 if (uses is null || !uses.AllUsesHoldOneGuard(member.Symbol))
                 {

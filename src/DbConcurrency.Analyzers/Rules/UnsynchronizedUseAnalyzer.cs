@@ -25,42 +25,27 @@ public sealed class UnsynchronizedUseAnalyzer : DiagnosticAnalyzer
     {
         context.EnableConcurrentExecution();
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var catalog = DatabaseTypeCatalog.TryCreate(start.Compilation, start.Options.AnalyzerConfigOptionsProvider);
-            if (catalog is null)
-            {
-                return;
-            }
-
-            var guards = GuardApis.Create(start.Compilation);
-            start.RegisterSymbolStartAction(typeStart => AnalyzeType(typeStart, catalog, guards), SymbolKind.NamedType);
-        });
+        DatabaseMember.RegisterTypeAnalysis(context, AnalyzeType);
     }
 
     private static void AnalyzeType(SymbolStartAnalysisContext context, DatabaseTypeCatalog catalog, GuardApis guards)
     {
-        var members = ImmutableArray.CreateBuilder<DatabaseMember>();
-        var symbols = ImmutableArray.CreateBuilder<ISymbol>();
-        foreach (var symbol in ((INamedTypeSymbol)context.Symbol).GetMembers())
-        {
-            if (DatabaseMember.TryCreate(symbol, catalog, out var member))
-            {
-                members.Add(member);
-                symbols.Add(symbol);
-            }
-        }
-
-        if (members.Count == 0)
+        var members = DatabaseMember.DeclaredIn((INamedTypeSymbol)context.Symbol, catalog, staticOnly: false);
+        if (members.IsEmpty)
         {
             return;
         }
 
-        var uses = GuardedUses.Start(context, symbols.ToImmutable(), guards);
-        var found = members.ToImmutable();
+        var symbols = ImmutableArray.CreateBuilder<ISymbol>(members.Length);
+        foreach (var member in members)
+        {
+            symbols.Add(member.Symbol);
+        }
+
+        var uses = GuardedUses.Start(context, symbols.MoveToImmutable(), guards);
         context.RegisterSymbolEndAction(end =>
         {
-            foreach (var member in found)
+            foreach (var member in members)
             {
                 ReportUnguardedUses(end, member, uses.Of(member.Symbol));
             }
