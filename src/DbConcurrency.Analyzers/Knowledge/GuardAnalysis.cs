@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -14,9 +15,6 @@ internal static class GuardAnalysis
     /// the innermost guard around it: a <c>lock</c> body, a <c>using (gate.EnterScope())</c> body, the branch
     /// of a condition that takes a guard, or an earlier statement that takes one and has not released it.
     /// </summary>
-    public static GuardState Find(IOperation use, GuardApis apis, out Guard guard)
-        => Find(use, apis, out guard, out _);
-
     /// <param name="inDelegate">
     /// True when the walk stopped at a lambda or local function: the use runs when that is called, so the
     /// guards of the enclosing method's callers say nothing about it either.
@@ -109,7 +107,7 @@ internal static class GuardAnalysis
                || operation is IExpressionStatementOperation { Operation: IThrowOperation };
     }
 
-    private static bool IsReleasedBetween(System.Collections.Immutable.ImmutableArray<IOperation> statements, int start, int end, Guard guard, GuardApis apis)
+    private static bool IsReleasedBetween(ImmutableArray<IOperation> statements, int start, int end, Guard guard, GuardApis apis)
     {
         for (var i = start; i < end; i++)
         {

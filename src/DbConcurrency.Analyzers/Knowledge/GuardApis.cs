@@ -116,7 +116,7 @@ internal sealed class GuardApis
                && SymbolEqualityComparer.Default.Equals(symbol, guard.Target);
     }
 
-    /// <summary>True when a <c>finally</c> (or the try statement itself) releases <paramref name="guard"/>.</summary>
+    /// <summary>True when <paramref name="statement"/> is a <c>try</c> whose <c>finally</c> releases <paramref name="guard"/>.</summary>
     public bool ReleasesInFinally(IOperation statement, Guard guard)
     {
         if (statement is not ITryOperation { Finally: { } @finally })

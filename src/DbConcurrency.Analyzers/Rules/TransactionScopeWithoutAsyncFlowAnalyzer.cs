@@ -13,7 +13,7 @@ namespace DbConcurrency.Analyzers.Rules;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class TransactionScopeWithoutAsyncFlowAnalyzer : DiagnosticAnalyzer
 {
-    public const string TransactionScopeTypeName = "System.Transactions.TransactionScope";
+    private const string TransactionScopeTypeName = "System.Transactions.TransactionScope";
     public const string AsyncFlowOptionTypeName = "System.Transactions.TransactionScopeAsyncFlowOption";
 
     // TransactionScopeAsyncFlowOption.Suppress, the default the missing argument stands for.

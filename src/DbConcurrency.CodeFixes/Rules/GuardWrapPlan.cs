@@ -61,7 +61,7 @@ internal sealed class GuardWrapPlan
         ? TextSpan.FromBounds(Block.Statements[First].SpanStart, Block.Statements[Last].Span.End)
         : Embedded?.Span ?? Arrow!.Parent!.Span;
 
-    public bool Overlaps(GuardWrapPlan other) => Span.OverlapsWith(other.Span) || Span.Contains(other.Span) || other.Span.Contains(Span);
+    public bool Overlaps(GuardWrapPlan other) => Span.OverlapsWith(other.Span);
 
     /// <summary>
     /// One plan covering this and an overlapping <paramref name="other"/>: the outer one when one holds

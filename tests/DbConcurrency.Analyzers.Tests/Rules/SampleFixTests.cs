@@ -1,8 +1,6 @@
 using DbConcurrency.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Testing;
 
 namespace DbConcurrency.Analyzers.Tests.Rules;
 
