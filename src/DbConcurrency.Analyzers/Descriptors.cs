@@ -21,6 +21,19 @@ internal static class Descriptors
             + "Keep a factory (connection string, DbDataSource, IDbContextFactory<T>) in the static member instead and create, "
             + "use and dispose one instance per operation.");
 
+    public static readonly DiagnosticDescriptor SingletonDatabaseObject = Create(
+        DiagnosticIds.SingletonDatabaseObject,
+        title: "Database object held by a singleton-lifetime service",
+        messageFormat: "{0} keeps one {1} for the life of the process, shared by every request and thread: {2}",
+        DiagnosticSeverity.Warning,
+        description: "A singleton, a hosted service or conventional middleware is created once and serves every request on "
+            + "every thread, so a connection, transaction or DbContext it takes in its constructor or keeps in a field is shared "
+            + "by all of them, including one that reaches it through scoped or transient services (a captive dependency). "
+            + "ASP.NET Core's scope validation catches only some of these, at run time. Inject a factory instead "
+            + "(IDbContextFactory<T>, DbDataSource, IServiceScopeFactory) and create one instance per operation, register "
+            + "the service as scoped, or, for middleware, take the dependency as an InvokeAsync parameter.",
+        compilationEnd: true);
+
     public static readonly DiagnosticDescriptor UnsynchronizedUse = Create(
         DiagnosticIds.UnsynchronizedUse,
         title: "Shared database object used without the synchronization its other uses have",
@@ -47,7 +60,8 @@ internal static class Descriptors
         string title,
         string messageFormat,
         DiagnosticSeverity severity,
-        string description)
+        string description,
+        bool compilationEnd = false)
     {
 #pragma warning disable RS0030 // The one sanctioned use of the constructor.
         return new DiagnosticDescriptor(
@@ -59,7 +73,10 @@ internal static class Descriptors
             isEnabledByDefault: true,
             description: description,
             helpLinkUri: HelpLinkBase + id + ".md",
-            customTags: WellKnownDiagnosticTags.Telemetry);
+            // A rule that needs the whole compilation says so: the IDE then runs it in full-solution analysis.
+            customTags: compilationEnd
+                ? new[] { WellKnownDiagnosticTags.Telemetry, WellKnownDiagnosticTags.CompilationEnd }
+                : new[] { WellKnownDiagnosticTags.Telemetry });
 #pragma warning restore RS0030
     }
 }

@@ -4,6 +4,7 @@ namespace DbConcurrency.Analyzers;
 public static class DiagnosticIds
 {
     public const string StaticDatabaseObject = "DBC001";
+    public const string SingletonDatabaseObject = "DBC002";
     public const string UnsynchronizedUse = "DBC005";
     public const string TransactionScopeWithoutAsyncFlow = "DBC006";
 }

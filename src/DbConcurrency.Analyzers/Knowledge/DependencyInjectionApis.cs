@@ -1,0 +1,362 @@
+using System;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DbConcurrency.Analyzers.Knowledge;
+
+/// <summary>
+/// The container and hosting APIs that decide how long a service lives, resolved once per compilation:
+/// registration methods (Microsoft.Extensions.DependencyInjection, EF Core's <c>AddDbContext</c> family),
+/// hosted services, and ASP.NET Core's conventional middleware.
+/// </summary>
+internal sealed class DependencyInjectionApis
+{
+    private const string DependencyInjection = "Microsoft.Extensions.DependencyInjection.";
+
+    private static readonly ImmutableArray<string> RegistrationTypeNames = ImmutableArray.Create(
+        DependencyInjection + "ServiceCollectionServiceExtensions",
+        DependencyInjection + "Extensions.ServiceCollectionDescriptorExtensions",
+        DependencyInjection + "ServiceCollectionHostedServiceExtensions",
+        DependencyInjection + "EntityFrameworkServiceCollectionExtensions",
+        DependencyInjection + "ServiceDescriptor");
+
+    private readonly ImmutableHashSet<INamedTypeSymbol> _registrationTypes;
+    private readonly INamedTypeSymbol? _serviceDescriptor;
+
+    private DependencyInjectionApis(Compilation compilation)
+    {
+        var builder = ImmutableHashSet.CreateBuilder<INamedTypeSymbol>(SymbolEqualityComparer.Default);
+        foreach (var name in RegistrationTypeNames)
+        {
+            builder.UnionWith(KnownTypes.Resolve(compilation, name));
+        }
+
+        _registrationTypes = builder.ToImmutable();
+        _serviceDescriptor = KnownTypes.ResolveOne(compilation, DependencyInjection + "ServiceDescriptor");
+        HostedService = KnownTypes.ResolveOne(compilation, "Microsoft.Extensions.Hosting.IHostedService");
+        RequestDelegate = KnownTypes.ResolveOne(compilation, "Microsoft.AspNetCore.Http.RequestDelegate");
+        HttpContext = KnownTypes.ResolveOne(compilation, "Microsoft.AspNetCore.Http.HttpContext");
+        Middleware = KnownTypes.ResolveOne(compilation, "Microsoft.AspNetCore.Http.IMiddleware");
+    }
+
+    public INamedTypeSymbol? HostedService { get; }
+
+    public INamedTypeSymbol? RequestDelegate { get; }
+
+    public INamedTypeSymbol? HttpContext { get; }
+
+    /// <summary>Factory-activated middleware: created per request by <c>IMiddlewareFactory</c>, not a singleton.</summary>
+    public INamedTypeSymbol? Middleware { get; }
+
+    /// <summary>True when the compilation can register services at all.</summary>
+    public bool HasRegistrations => !_registrationTypes.IsEmpty;
+
+    public static DependencyInjectionApis Create(Compilation compilation) => new(compilation);
+
+    /// <summary>
+    /// Reads a registration from an invocation or a <c>new ServiceDescriptor(...)</c>. <c>services.Add(d)</c>
+    /// and <c>TryAddEnumerable(d)</c> are not registrations themselves: the descriptor they take is.
+    /// </summary>
+    public bool TryGetRegistration(IOperation operation, out ServiceRegistration? registration)
+    {
+        registration = null;
+        switch (operation)
+        {
+            case IInvocationOperation invocation
+                when invocation.TargetMethod.ContainingType is { } containing && _registrationTypes.Contains(containing.OriginalDefinition):
+                return TryRead(invocation.TargetMethod, invocation.Arguments, invocation.Syntax, out registration);
+
+            case IObjectCreationOperation { Constructor: { } constructor } creation
+                when _serviceDescriptor is not null && SymbolEqualityComparer.Default.Equals(constructor.ContainingType, _serviceDescriptor):
+                return TryRead(constructor, creation.Arguments, creation.Syntax, out registration);
+
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>True for a class the host runs for its whole life: <c>IHostedService</c>, hence every <c>BackgroundService</c>.</summary>
+    public bool IsHostedService(INamedTypeSymbol type)
+    {
+        if (HostedService is null)
+        {
+            return false;
+        }
+
+        foreach (var @interface in type.AllInterfaces)
+        {
+            if (SymbolEqualityComparer.Default.Equals(@interface, HostedService))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// True for conventional middleware: a constructor taking the next <c>RequestDelegate</c> and an
+    /// <c>Invoke</c>/<c>InvokeAsync</c> taking the <c>HttpContext</c>. ASP.NET Core builds it once, at startup.
+    /// </summary>
+    public bool IsConventionalMiddleware(INamedTypeSymbol type)
+    {
+        if (RequestDelegate is null || HttpContext is null || Implements(type, Middleware))
+        {
+            return false;
+        }
+
+        var takesNext = false;
+        foreach (var constructor in type.InstanceConstructors)
+        {
+            foreach (var parameter in constructor.Parameters)
+            {
+                takesNext |= SymbolEqualityComparer.Default.Equals(parameter.Type, RequestDelegate);
+            }
+        }
+
+        if (!takesNext)
+        {
+            return false;
+        }
+
+        foreach (var member in type.GetMembers())
+        {
+            if (member is IMethodSymbol { Name: "Invoke" or "InvokeAsync", IsStatic: false, Parameters.Length: > 0 } method
+                && SymbolEqualityComparer.Default.Equals(method.Parameters[0].Type, HttpContext))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Implements(INamedTypeSymbol type, INamedTypeSymbol? @interface)
+    {
+        if (@interface is null)
+        {
+            return false;
+        }
+
+        foreach (var candidate in type.AllInterfaces)
+        {
+            if (SymbolEqualityComparer.Default.Equals(candidate, @interface))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool TryRead(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, SyntaxNode syntax, out ServiceRegistration? registration)
+    {
+        registration = null;
+        if (!TryGetLifetime(method, arguments, out var lifetime, out var label))
+        {
+            return false;
+        }
+
+        ITypeSymbol? service = null;
+        ITypeSymbol? implementation = null;
+        var typeArguments = method.TypeArguments;
+        if (typeArguments.Length >= 1)
+        {
+            service = typeArguments[0];
+        }
+
+        // AddDbContextFactory<TContext, TFactory>: the second argument is the factory, not the context.
+        if (typeArguments.Length == 2 && !method.Name.EndsWith("Factory", StringComparison.Ordinal))
+        {
+            implementation = typeArguments[1];
+        }
+
+        var viaFactory = false;
+        var resolved = ImmutableArray<ITypeSymbol>.Empty;
+        foreach (var argument in arguments)
+        {
+            switch (argument.Parameter?.Name)
+            {
+                case "serviceType":
+                    service = TypeOfOperand(argument.Value) ?? service;
+                    break;
+                case "implementationType":
+                    implementation = TypeOfOperand(argument.Value) ?? implementation;
+                    break;
+                case "implementationInstance" or "instance":
+                    implementation = WithoutConversions(argument.Value).Type ?? implementation;
+                    break;
+                case "implementationFactory" or "factory":
+                    viaFactory = true;
+                    implementation = ReadFactory(argument.Value, out resolved) ?? implementation;
+                    break;
+            }
+        }
+
+        if (service is null && implementation is null)
+        {
+            return false;
+        }
+
+        registration = new ServiceRegistration(label, lifetime, service, implementation, viaFactory, resolved, NameLocation(syntax));
+        return true;
+    }
+
+    private static bool TryGetLifetime(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, out ServiceLifetime lifetime, out string label)
+    {
+        var name = method.Name;
+        var isDescriptor = method.ContainingType.Name == "ServiceDescriptor";
+        label = isDescriptor && method.MethodKind != MethodKind.Constructor ? "ServiceDescriptor." + name : isDescriptor ? "ServiceDescriptor" : name;
+        lifetime = ServiceLifetime.Transient;
+
+        switch (name)
+        {
+            case "AddHostedService":
+                lifetime = ServiceLifetime.Singleton;
+                return true;
+
+            // EF Core: the context is scoped unless contextLifetime says otherwise. Pools and factories hand
+            // out one context per scope or per call.
+            case "AddDbContext":
+                return TryGetLifetimeArgument(arguments, "contextLifetime", ServiceLifetime.Scoped, out lifetime);
+            case "AddDbContextPool" or "AddDbContextFactory" or "AddPooledDbContextFactory":
+                lifetime = ServiceLifetime.Scoped;
+                return true;
+
+            case "Describe" or "DescribeKeyed" or ".ctor":
+                // new ServiceDescriptor(type, instance) has no lifetime argument: an instance is a singleton.
+                return TryGetLifetimeArgument(arguments, "lifetime", ServiceLifetime.Singleton, out lifetime);
+        }
+
+        if (!name.StartsWith("Add", StringComparison.Ordinal) && !name.StartsWith("TryAdd", StringComparison.Ordinal) && !isDescriptor)
+        {
+            return false;
+        }
+
+        if (name.EndsWith("Singleton", StringComparison.Ordinal))
+        {
+            lifetime = ServiceLifetime.Singleton;
+            return true;
+        }
+
+        if (name.EndsWith("Scoped", StringComparison.Ordinal))
+        {
+            lifetime = ServiceLifetime.Scoped;
+            return true;
+        }
+
+        return name.EndsWith("Transient", StringComparison.Ordinal);
+    }
+
+    private static bool TryGetLifetimeArgument(ImmutableArray<IArgumentOperation> arguments, string parameterName, ServiceLifetime @default, out ServiceLifetime lifetime)
+    {
+        lifetime = @default;
+        foreach (var argument in arguments)
+        {
+            if (argument.Parameter?.Name != parameterName)
+            {
+                continue;
+            }
+
+            // A lifetime computed at run time is not known here: no registration rather than a guess.
+            var constant = argument.Value.ConstantValue;
+            if (!constant.HasValue || constant.Value is not int value || value < 0 || value > 2)
+            {
+                return false;
+            }
+
+            lifetime = (ServiceLifetime)value;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// What a factory lambda builds (the type it returns with <c>new</c> or <c>ActivatorUtilities.CreateInstance</c>)
+    /// and which services it resolves to build it.
+    /// </summary>
+    private static ITypeSymbol? ReadFactory(IOperation value, out ImmutableArray<ITypeSymbol> resolved)
+    {
+        resolved = ImmutableArray<ITypeSymbol>.Empty;
+        if (WithoutConversions(value) is not IDelegateCreationOperation { Target: IAnonymousFunctionOperation function })
+        {
+            return null;
+        }
+
+        ITypeSymbol? built = null;
+        var builder = ImmutableArray.CreateBuilder<ITypeSymbol>();
+        foreach (var operation in function.Body.Descendants())
+        {
+            switch (operation)
+            {
+                case IReturnOperation { ReturnedValue: { } returned } when built is null:
+                    built = WithoutConversions(returned) switch
+                    {
+                        IObjectCreationOperation creation => creation.Type,
+                        IInvocationOperation { TargetMethod: { Name: "CreateInstance", TypeArguments.Length: 1 } create } => create.TypeArguments[0],
+                        _ => null,
+                    };
+                    break;
+
+                case IInvocationOperation invocation when IsResolveCall(invocation.TargetMethod):
+                    if (ResolvedType(invocation) is { } type)
+                    {
+                        builder.Add(type);
+                    }
+
+                    break;
+            }
+        }
+
+        resolved = builder.ToImmutable();
+        return built;
+    }
+
+    private static bool IsResolveCall(IMethodSymbol method)
+        => method.Name is "GetService" or "GetRequiredService" or "GetKeyedService" or "GetRequiredKeyedService";
+
+    private static ITypeSymbol? ResolvedType(IInvocationOperation invocation)
+    {
+        if (invocation.TargetMethod.TypeArguments.Length == 1)
+        {
+            return invocation.TargetMethod.TypeArguments[0];
+        }
+
+        foreach (var argument in invocation.Arguments)
+        {
+            if (TypeOfOperand(argument.Value) is { } type)
+            {
+                return type;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The type in <c>typeof(T)</c>; for an open generic <c>typeof(Repository&lt;&gt;)</c>, its definition, whose members are bound.</summary>
+    private static ITypeSymbol? TypeOfOperand(IOperation value)
+        => WithoutConversions(value) is ITypeOfOperation typeOf
+            ? typeOf.TypeOperand is INamedTypeSymbol { IsUnboundGenericType: true } open ? open.OriginalDefinition : typeOf.TypeOperand
+            : null;
+
+    private static IOperation WithoutConversions(IOperation operation)
+    {
+        while (operation is IConversionOperation conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        return operation;
+    }
+
+    /// <summary>The method's name in <c>services.AddSingleton&lt;T&gt;()</c>; the whole <c>new ServiceDescriptor(...)</c>.</summary>
+    private static Location NameLocation(SyntaxNode syntax) => syntax switch
+    {
+        InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } => access.Name.GetLocation(),
+        InvocationExpressionSyntax { Expression: SimpleNameSyntax name } => name.GetLocation(),
+        InvocationExpressionSyntax { Expression: MemberBindingExpressionSyntax binding } => binding.Name.GetLocation(),
+        _ => syntax.GetLocation(),
+    };
+}

@@ -1,0 +1,618 @@
+using DbConcurrency.Analyzers.Tests.Verifiers;
+using Microsoft.CodeAnalysis.Testing;
+using Verify = DbConcurrency.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<DbConcurrency.Analyzers.Rules.SingletonDatabaseObjectAnalyzer>;
+
+namespace DbConcurrency.Analyzers.Tests.Rules;
+
+public class SingletonDatabaseObjectAnalyzerTests
+{
+    private const string Usings = """
+        global using System;
+        global using System.Collections.Generic;
+        global using System.Data;
+        global using System.Threading;
+        global using System.Threading.Tasks;
+        global using Microsoft.AspNetCore.Http;
+        global using Microsoft.EntityFrameworkCore;
+        global using Microsoft.Extensions.DependencyInjection;
+        global using Microsoft.Extensions.DependencyInjection.Extensions;
+        global using Microsoft.Extensions.Hosting;
+        global using Npgsql;
+
+        public class AppDbContext(DbContextOptions<AppDbContext> options) : DbContext(options) { }
+
+        """;
+
+    private static DiagnosticResult Dbc002(int location, string subject, string objectType, string chain)
+        => Verify.Diagnostic("DBC002").WithLocation(location).WithArguments(subject, objectType, chain);
+
+    /// <summary>Runs the rule over <paramref name="source"/> beside a file of global usings and an <c>AppDbContext</c>.</summary>
+    private static Task VerifyAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = new Verify.Test { TestCode = source };
+        test.Use(ReferenceSets.AspNetCore8);
+        test.TestState.Sources.Add(("Prelude.cs", Usings));
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+
+    [Fact]
+    public void Message_reads_as_one_sentence()
+    {
+        var descriptor = Analyzers.Descriptors.SingletonDatabaseObject;
+        var message = string.Format(
+            System.Globalization.CultureInfo.InvariantCulture,
+            descriptor.MessageFormat.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "Parameter 'lookup' (ICustomerLookup) of singleton 'InvoiceMailer'",
+            "CrmContext",
+            "InvoiceMailer (singleton) → CustomerLookup (scoped) → CrmContext (DbContext)");
+        Assert.Equal(
+            "Parameter 'lookup' (ICustomerLookup) of singleton 'InvoiceMailer' keeps one CrmContext for the life of the process, shared by every request and thread: InvoiceMailer (singleton) → CustomerLookup (scoped) → CrmContext (DbContext)",
+            message);
+        Assert.Contains(Microsoft.CodeAnalysis.WellKnownDiagnosticTags.CompilationEnd, descriptor.CustomTags);
+    }
+
+    [Fact]
+    public async Task Captive_DbContext_through_a_scoped_service_names_the_chain_on_the_parameter_and_the_registration()
+    {
+        await VerifyAsync("""
+            public class CrmContext(DbContextOptions<CrmContext> options) : DbContext(options) { }
+
+            public interface ICustomerLookup { }
+
+            public class CustomerLookup(CrmContext crm) : ICustomerLookup { }
+
+            public class InvoiceMailer
+            {
+                private readonly ICustomerLookup _lookup;
+
+                public InvoiceMailer(ICustomerLookup {|#0:lookup|}) => _lookup = lookup;
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddDbContext<CrmContext>(o => o.UseSqlite("Data Source=crm.db"));
+                    services.AddScoped<ICustomerLookup, CustomerLookup>();
+                    services.{|#1:AddSingleton<InvoiceMailer>|}();
+                }
+            }
+            """,
+            Dbc002(0, "Parameter 'lookup' (ICustomerLookup) of singleton 'InvoiceMailer'", "CrmContext", "InvoiceMailer (singleton) → CustomerLookup (scoped) → CrmContext (DbContext)"),
+            Dbc002(1, "This AddSingleton registration", "CrmContext", "InvoiceMailer (singleton) → CustomerLookup (scoped) → CrmContext (DbContext)"));
+    }
+
+    [Fact]
+    public async Task BackgroundService_taking_a_DbContext_is_reported_without_any_registration()
+    {
+        await VerifyAsync("""
+            public class ReportWorker : BackgroundService
+            {
+                private readonly AppDbContext _db;
+
+                public ReportWorker(AppDbContext {|#0:db|}) => _db = db;
+
+                protected override Task ExecuteAsync(CancellationToken stoppingToken) => _db.Database.EnsureCreatedAsync(stoppingToken);
+            }
+            """,
+            Dbc002(0, "Parameter 'db' (AppDbContext) of hosted service 'ReportWorker'", "AppDbContext", "ReportWorker (hosted service) → AppDbContext (DbContext)"));
+    }
+
+    [Fact]
+    public async Task Hosted_service_registration_is_reported_too()
+    {
+        await VerifyAsync("""
+            public class ReportWorker(AppDbContext {|#0:db|}) : BackgroundService
+            {
+                protected override Task ExecuteAsync(CancellationToken stoppingToken) => db.Database.EnsureCreatedAsync(stoppingToken);
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddDbContext<AppDbContext>();
+                    services.{|#1:AddHostedService<ReportWorker>|}();
+                }
+            }
+            """,
+            Dbc002(0, "Parameter 'db' (AppDbContext) of hosted service 'ReportWorker'", "AppDbContext", "ReportWorker (hosted service) → AppDbContext (DbContext)"),
+            Dbc002(1, "This AddHostedService registration", "AppDbContext", "ReportWorker (hosted service) → AppDbContext (DbContext)"));
+    }
+
+    [Fact]
+    public async Task Indirect_BackgroundService_and_plain_IHostedService_are_hosted_services()
+    {
+        await VerifyAsync("""
+            public abstract class PollingWorker : BackgroundService
+            {
+                protected PollingWorker(AppDbContext db) { }
+            }
+
+            public sealed class OrderPoller(AppDbContext {|#0:db|}) : PollingWorker(db)
+            {
+                protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
+            }
+
+            public sealed class Warmup(NpgsqlConnection {|#1:connection|}) : IHostedService
+            {
+                public Task StartAsync(CancellationToken cancellationToken) => connection.OpenAsync(cancellationToken);
+                public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+            }
+            """,
+            Dbc002(0, "Parameter 'db' (AppDbContext) of hosted service 'OrderPoller'", "AppDbContext", "OrderPoller (hosted service) → AppDbContext (DbContext)"),
+            Dbc002(1, "Parameter 'connection' (NpgsqlConnection) of hosted service 'Warmup'", "NpgsqlConnection", "Warmup (hosted service) → NpgsqlConnection (connection)"));
+    }
+
+    [Theory]
+    [InlineData("services.{|#0:AddSingleton<IMailer, Mailer>|}();", "AddSingleton")]
+    [InlineData("services.{|#0:AddSingleton|}(typeof(IMailer), typeof(Mailer));", "AddSingleton")]
+    [InlineData("services.{|#0:AddSingleton<IMailer>|}(sp => new Mailer(sp.GetRequiredService<AppDbContext>()));", "AddSingleton")]
+    [InlineData("services.{|#0:AddSingleton<IMailer>|}(sp => ActivatorUtilities.CreateInstance<Mailer>(sp));", "AddSingleton")]
+    [InlineData("services.{|#0:TryAddSingleton<IMailer, Mailer>|}();", "TryAddSingleton")]
+    [InlineData("services.{|#0:TryAddSingleton|}(typeof(IMailer), typeof(Mailer));", "TryAddSingleton")]
+    [InlineData("services.{|#0:AddKeyedSingleton<IMailer, Mailer>|}(\"invoices\");", "AddKeyedSingleton")]
+    [InlineData("services.TryAddEnumerable(ServiceDescriptor.{|#0:Singleton<IMailer, Mailer>|}());", "ServiceDescriptor.Singleton")]
+    [InlineData("services.Add(ServiceDescriptor.{|#0:Describe|}(typeof(IMailer), typeof(Mailer), ServiceLifetime.Singleton));", "ServiceDescriptor.Describe")]
+    [InlineData("services.Add({|#0:new ServiceDescriptor(typeof(IMailer), typeof(Mailer), ServiceLifetime.Singleton)|});", "ServiceDescriptor")]
+    public async Task Every_singleton_registration_form_makes_its_implementation_a_singleton(string registration, string method)
+    {
+        await VerifyAsync($$"""
+            public interface IMailer { }
+
+            public class Mailer(AppDbContext {|#1:db|}) : IMailer { }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddDbContext<AppDbContext>();
+                    {{registration}}
+                }
+            }
+            """,
+            Dbc002(0, $"This {method} registration", "AppDbContext", "Mailer (singleton) → AppDbContext (DbContext)"),
+            Dbc002(1, "Parameter 'db' (AppDbContext) of singleton 'Mailer'", "AppDbContext", "Mailer (singleton) → AppDbContext (DbContext)"));
+    }
+
+    [Theory]
+    [InlineData("services.{|#0:AddSingleton|}(new NpgsqlConnection(ConnectionString));", "NpgsqlConnection (singleton connection)")]
+    [InlineData("services.{|#0:AddSingleton<IDbConnection>|}(_ => new NpgsqlConnection(ConnectionString));", "IDbConnection (singleton) → NpgsqlConnection (connection)")]
+    [InlineData("services.{|#0:AddSingleton<NpgsqlConnection>|}();", "NpgsqlConnection (singleton connection)")]
+    [InlineData("services.{|#0:TryAddSingleton<IDbConnection, NpgsqlConnection>|}();", "IDbConnection (singleton) → NpgsqlConnection (connection)")]
+    [InlineData("services.Add(ServiceDescriptor.{|#0:Singleton<IDbConnection>|}(_ => new NpgsqlConnection(ConnectionString)));", "IDbConnection (singleton) → NpgsqlConnection (connection)")]
+    [InlineData("services.Add({|#0:new ServiceDescriptor(typeof(NpgsqlConnection), new NpgsqlConnection(ConnectionString))|});", "NpgsqlConnection (singleton connection)")]
+    public async Task Database_object_registered_as_a_singleton_itself_is_reported_on_the_registration(string registration, string chain)
+    {
+        var method = registration.Contains("ServiceDescriptor.", StringComparison.Ordinal) ? "ServiceDescriptor.Singleton"
+            : registration.Contains("new ServiceDescriptor", StringComparison.Ordinal) ? "ServiceDescriptor"
+            : registration.Contains("TryAdd", StringComparison.Ordinal) ? "TryAddSingleton"
+            : "AddSingleton";
+        var objectType = chain.Contains("IDbConnection", StringComparison.Ordinal) && !chain.Contains("Npgsql", StringComparison.Ordinal) ? "IDbConnection" : "NpgsqlConnection";
+        await VerifyAsync($$"""
+            public static class Startup
+            {
+                private const string ConnectionString = "Host=localhost";
+
+                public static void Configure(IServiceCollection services)
+                {
+                    {{registration}}
+                }
+            }
+            """,
+            Dbc002(0, $"This {method} registration", objectType, chain));
+    }
+
+    [Theory]
+    [InlineData("services.{|#0:AddDbContext<AppDbContext>|}(o => o.UseSqlite(\"Data Source=app.db\"), ServiceLifetime.Singleton);")]
+    [InlineData("services.{|#0:AddDbContext<AppDbContext>|}(o => o.UseSqlite(\"Data Source=app.db\"), contextLifetime: ServiceLifetime.Singleton);")]
+    [InlineData("services.{|#0:AddDbContext<AppDbContext>|}(ServiceLifetime.Singleton);")]
+    public async Task DbContext_registered_with_a_singleton_lifetime_is_reported(string registration)
+    {
+        await VerifyAsync($$"""
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    {{registration}}
+                }
+            }
+            """,
+            Dbc002(0, "This AddDbContext registration", "AppDbContext", "AppDbContext (singleton DbContext)"));
+    }
+
+    [Fact]
+    public async Task Conventional_middleware_constructor_dependencies_are_singletons()
+    {
+        await VerifyAsync("""
+            public sealed class AuditMiddleware
+            {
+                private readonly RequestDelegate _next;
+                private readonly AppDbContext _db;
+
+                public AuditMiddleware(RequestDelegate next, AppDbContext {|#0:db|})
+                {
+                    _next = next;
+                    _db = db;
+                }
+
+                public async Task InvokeAsync(HttpContext context)
+                {
+                    await _db.SaveChangesAsync();
+                    await _next(context);
+                }
+            }
+            """,
+            Dbc002(0, "Parameter 'db' (AppDbContext) of middleware 'AuditMiddleware'", "AppDbContext", "AuditMiddleware (middleware) → AppDbContext (DbContext)"));
+    }
+
+    [Fact]
+    public async Task Classic_singleton_pattern_reports_the_field_it_creates()
+    {
+        await VerifyAsync("""
+            public sealed class Database
+            {
+                public static readonly Database Instance = new Database();
+
+                private readonly NpgsqlConnection {|#0:_connection|} = new NpgsqlConnection("Host=localhost");
+
+                private Database() { }
+
+                public int Count() => _connection.State == ConnectionState.Open ? 1 : 0;
+            }
+
+            public sealed class LazyDatabase
+            {
+                private static readonly Lazy<LazyDatabase> Lazy = new(() => new LazyDatabase());
+
+                public static LazyDatabase Current => Lazy.Value;
+
+                public AppDbContext {|#1:Context|} { get; } = new AppDbContext(new DbContextOptions<AppDbContext>());
+            }
+            """,
+            Dbc002(0, "Field '_connection' (NpgsqlConnection) of singleton 'Database'", "NpgsqlConnection", "Database (singleton) → NpgsqlConnection (connection)"),
+            Dbc002(1, "Property 'Context' (AppDbContext) of singleton 'LazyDatabase'", "AppDbContext", "LazyDatabase (singleton) → AppDbContext (DbContext)"));
+    }
+
+    [Fact]
+    public async Task Registered_singleton_that_creates_its_own_connection_is_reported_on_the_field_and_registration()
+    {
+        await VerifyAsync("""
+            public sealed class ReportCache
+            {
+                private readonly NpgsqlConnection {|#0:_connection|} = new("Host=localhost");
+                private readonly List<NpgsqlCommand> {|#1:_commands|} = new();
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services) => services.{|#2:AddSingleton<ReportCache>|}();
+            }
+            """,
+            Dbc002(0, "Field '_connection' (NpgsqlConnection) of singleton 'ReportCache'", "NpgsqlConnection", "ReportCache (singleton) → NpgsqlConnection (connection)"),
+            Dbc002(1, "Field '_commands' (List<NpgsqlCommand>) of singleton 'ReportCache'", "NpgsqlCommand", "ReportCache (singleton) → NpgsqlCommand (command)"),
+            Dbc002(2, "This AddSingleton registration", "NpgsqlConnection", "ReportCache (singleton) → NpgsqlConnection (connection)"));
+    }
+
+    [Fact]
+    public async Task Chains_through_transient_services_open_generics_and_IEnumerable_several_levels_deep()
+    {
+        await VerifyAsync("""
+            public interface IRepository<T> { }
+            public class Repository<T>(AppDbContext db) : IRepository<T> { }
+
+            public interface IPricing { }
+            public class Pricing(IRepository<string> prices) : IPricing { }
+
+            public interface IRule { }
+            public class DiscountRule(IPricing pricing) : IRule { }
+
+            public class Checkout(IEnumerable<IRule> {|#0:rules|}) { }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddDbContext<AppDbContext>();
+                    services.AddScoped(typeof(IRepository<>), typeof(Repository<>));
+                    services.AddTransient<IPricing, Pricing>();
+                    services.AddScoped<IRule, DiscountRule>();
+                    services.{|#1:AddSingleton<Checkout>|}();
+                }
+            }
+            """,
+            Dbc002(0, "Parameter 'rules' (IEnumerable<IRule>) of singleton 'Checkout'", "AppDbContext", "Checkout (singleton) → DiscountRule (scoped) → Pricing (transient) → Repository<T> (scoped) → AppDbContext (DbContext)"),
+            Dbc002(1, "This AddSingleton registration", "AppDbContext", "Checkout (singleton) → DiscountRule (scoped) → Pricing (transient) → Repository<T> (scoped) → AppDbContext (DbContext)"));
+    }
+
+    [Fact]
+    public async Task Singleton_depending_on_another_singleton_reports_only_the_one_that_holds_the_object()
+    {
+        await VerifyAsync("""
+            public class Inner(AppDbContext {|#0:db|}) { }
+            public class Outer(Inner inner) { }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.{|#1:AddSingleton<Inner>|}();
+                    services.AddSingleton<Outer>();
+                }
+            }
+            """,
+            Dbc002(0, "Parameter 'db' (AppDbContext) of singleton 'Inner'", "AppDbContext", "Inner (singleton) → AppDbContext (DbContext)"),
+            Dbc002(1, "This AddSingleton registration", "AppDbContext", "Inner (singleton) → AppDbContext (DbContext)"));
+    }
+
+    [Fact]
+    public async Task Singletons_holding_thread_safe_factories_and_settings_are_not_reported()
+    {
+        await VerifyAsync("""
+            public class Safe(
+                IDbContextFactory<AppDbContext> contexts,
+                NpgsqlDataSource dataSource,
+                IServiceScopeFactory scopes,
+                IServiceProvider provider,
+                DbContextOptions<AppDbContext> options,
+                Microsoft.Extensions.Options.IOptions<object> settings,
+                Func<AppDbContext> createContext,
+                string connectionString)
+            {
+                private readonly ThreadLocal<NpgsqlConnection> _perThread = new(() => new NpgsqlConnection("Host=localhost"));
+            }
+
+            public class Worker(IServiceScopeFactory scopes) : BackgroundService
+            {
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    while (!stoppingToken.IsCancellationRequested)
+                    {
+                        using var scope = scopes.CreateScope();
+                        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+                        await db.SaveChangesAsync(stoppingToken);
+                    }
+                }
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddDbContextFactory<AppDbContext>();
+                    services.AddSingleton(NpgsqlDataSource.Create("Host=localhost"));
+                    services.AddSingleton<Safe>();
+                    services.AddHostedService<Worker>();
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Scoped_and_transient_registrations_and_default_DbContext_lifetimes_are_not_reported()
+    {
+        await VerifyAsync("""
+            public interface IOrders { }
+            public class Orders(AppDbContext db) : IOrders { }
+            public class Invoices(AppDbContext db) { }
+            public class Reports(NpgsqlConnection connection) { }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services, ServiceLifetime configured)
+                {
+                    services.AddDbContext<AppDbContext>(o => o.UseSqlite("Data Source=app.db"));
+                    services.AddDbContextPool<AppDbContext>(o => o.UseSqlite("Data Source=app.db"));
+                    services.AddDbContext<AppDbContext>(o => o.UseSqlite("Data Source=app.db"), configured);
+                    services.AddScoped<IOrders, Orders>();
+                    services.TryAddTransient<Invoices>();
+                    services.AddScoped(_ => new NpgsqlConnection("Host=localhost"));
+                    services.AddTransient<Reports>();
+                    services.Add(ServiceDescriptor.Scoped<IOrders, Orders>());
+                    services.Add(new ServiceDescriptor(typeof(Invoices), typeof(Invoices), ServiceLifetime.Transient));
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Controllers_handlers_and_per_request_middleware_are_not_reported()
+    {
+        await VerifyAsync("""
+            public sealed class TenantMiddleware(RequestDelegate next)
+            {
+                public async Task InvokeAsync(HttpContext context, AppDbContext db)
+                {
+                    await db.SaveChangesAsync();
+                    await next(context);
+                }
+            }
+
+            public sealed class FactoryMiddleware(AppDbContext db) : IMiddleware
+            {
+                public Task InvokeAsync(HttpContext context, RequestDelegate next) => next(context);
+            }
+
+            public sealed class OrdersController(AppDbContext db)
+            {
+                public int Count() => 0;
+            }
+
+            public sealed class Handlers
+            {
+                public static Task<int> Save(AppDbContext db) => db.SaveChangesAsync();
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Singleton_whose_every_use_of_its_connection_holds_one_lock_is_not_reported()
+    {
+        await VerifyAsync("""
+            public sealed class Sequence
+            {
+                private readonly object _gate = new();
+                private readonly NpgsqlConnection _connection;
+
+                public Sequence(NpgsqlConnection connection) => _connection = connection;
+
+                public long Next()
+                {
+                    lock (_gate)
+                    {
+                        using var command = _connection.CreateCommand();
+                        command.CommandText = "select nextval('ids')";
+                        return (long)command.ExecuteScalar()!;
+                    }
+                }
+            }
+
+            public sealed class Counter
+            {
+                private readonly SemaphoreSlim _gate = new(1, 1);
+                private readonly NpgsqlConnection _connection = new("Host=localhost");
+
+                public async Task Bump()
+                {
+                    await _gate.WaitAsync();
+                    try
+                    {
+                        await _connection.OpenAsync();
+                    }
+                    finally
+                    {
+                        _gate.Release();
+                    }
+                }
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddSingleton<Sequence>();
+                    services.AddSingleton<Counter>();
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Singleton_with_one_unguarded_use_is_reported()
+    {
+        await VerifyAsync("""
+            public sealed class Sequence
+            {
+                private readonly object _gate = new();
+                private readonly NpgsqlConnection _connection;
+
+                public Sequence(NpgsqlConnection {|#0:connection|}) => _connection = connection;
+
+                public void Open()
+                {
+                    lock (_gate)
+                    {
+                        _connection.Open();
+                    }
+                }
+
+                public void Close() => _connection.Close();
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services) => services.{|#1:AddSingleton<Sequence>|}();
+            }
+            """,
+            Dbc002(0, "Parameter 'connection' (NpgsqlConnection) of singleton 'Sequence'", "NpgsqlConnection", "Sequence (singleton) → NpgsqlConnection (connection)"),
+            Dbc002(1, "This AddSingleton registration", "NpgsqlConnection", "Sequence (singleton) → NpgsqlConnection (connection)"));
+    }
+
+    [Fact]
+    public async Task Injected_field_is_reported_once_on_the_parameter_not_again_on_the_field()
+    {
+        await VerifyAsync("""
+            public sealed class Worker : BackgroundService
+            {
+                private readonly AppDbContext _db;
+                private readonly NpgsqlConnection _connection;
+
+                public Worker(AppDbContext {|#0:db|}, NpgsqlConnection {|#1:connection|})
+                {
+                    _db = db ?? throw new ArgumentNullException(nameof(db));
+                    this._connection = connection;
+                }
+
+                protected override Task ExecuteAsync(CancellationToken stoppingToken) => _db.SaveChangesAsync(stoppingToken);
+            }
+            """,
+            Dbc002(0, "Parameter 'db' (AppDbContext) of hosted service 'Worker'", "AppDbContext", "Worker (hosted service) → AppDbContext (DbContext)"),
+            Dbc002(1, "Parameter 'connection' (NpgsqlConnection) of hosted service 'Worker'", "NpgsqlConnection", "Worker (hosted service) → NpgsqlConnection (connection)"));
+    }
+
+    [Theory]
+    [InlineData("EfCore8")]
+    [InlineData("EfCore9")]
+    public async Task Singleton_DbContext_registration_is_reported_on_every_EF_Core_version(string library)
+    {
+        await Verify.VerifyAsync(ReferenceSets.ByName(library), """
+            using Microsoft.EntityFrameworkCore;
+            using Microsoft.Extensions.DependencyInjection;
+
+            public class ShopContext : DbContext { }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                    => services.{|#0:AddDbContext<ShopContext>|}(o => o.UseSqlite("Data Source=shop.db"), ServiceLifetime.Singleton);
+            }
+            """,
+            Dbc002(0, "This AddDbContext registration", "ShopContext", "ShopContext (singleton DbContext)"));
+    }
+
+    [Fact]
+    public async Task Library_absent_reports_nothing_and_does_not_throw()
+    {
+        await Verify.VerifyAsync(ReferenceSets.Net80, """
+            public class Worker : {|CS0246:BackgroundService|}
+            {
+                public Worker({|CS0246:DbContext|} db) { }
+            }
+
+            public static class Startup
+            {
+                public static void Configure({|CS0246:IServiceCollection|} services) => services.AddSingleton<Worker>();
+            }
+            """);
+    }
+
+    [Theory]
+    [InlineData("public class W(AppDbContext db) : BackgroundService {")]
+    [InlineData("public class W(AppDbContext db) : BackgroundService { protected override Task ExecuteAsync(")]
+    [InlineData("public static class S { static void C(IServiceCollection s) => s.AddSingleton<")]
+    [InlineData("public static class S { static void C(IServiceCollection s) => s.AddSingleton(typeof(")]
+    [InlineData("public static class S { static void C(IServiceCollection s) => s.AddSingleton<W>(sp => new ")]
+    [InlineData("public static class S { static void C(IServiceCollection s) => s.AddDbContext<AppDbContext>(o => o.UseSqlite(\"\"), ServiceLifetime.")]
+    [InlineData("public static class S { static void C(IServiceCollection s) => s.Add(new ServiceDescriptor(typeof(AppDbContext), ")]
+    [InlineData("public class M(RequestDelegate next, AppDbContext db) { public Task InvokeAsync(HttpContext")]
+    [InlineData("public class Single { static Single Instance = new(); Unknown<AppDbContext> _db; }")]
+    [InlineData("public class Loop(Loop other) { } public static class S { static void C(IServiceCollection s) { s.AddScoped<Loop>(); s.AddSingleton<Loop>(); } }")]
+    public async Task Incomplete_code_as_typed_in_the_IDE_does_not_throw(string code)
+    {
+        var exceptions = await AnalyzerRun.ExceptionsAsync(new Analyzers.Rules.SingletonDatabaseObjectAnalyzer(), ReferenceSets.AspNetCore8, Usings, code);
+        Assert.Empty(exceptions);
+    }
+
+    [Fact]
+    public async Task Generated_code_is_not_reported()
+    {
+        await VerifyAsync("""
+            // <auto-generated/>
+            public class Worker(AppDbContext db) : BackgroundService
+            {
+                protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
+            }
+            """);
+    }
+}
