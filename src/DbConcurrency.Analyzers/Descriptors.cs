@@ -31,8 +31,7 @@ internal static class Descriptors
             + "by all of them, including one that reaches it through scoped or transient services (a captive dependency). "
             + "ASP.NET Core's scope validation catches only some of these, at run time. Inject a factory instead "
             + "(IDbContextFactory<T>, DbDataSource, IServiceScopeFactory) and create one instance per operation, register "
-            + "the service as scoped, or, for middleware, take the dependency as an InvokeAsync parameter.",
-        compilationEnd: true);
+            + "the service as scoped, or, for middleware, take the dependency as an InvokeAsync parameter.");
 
     public static readonly DiagnosticDescriptor UnsynchronizedUse = Create(
         DiagnosticIds.UnsynchronizedUse,
@@ -60,8 +59,7 @@ internal static class Descriptors
         string title,
         string messageFormat,
         DiagnosticSeverity severity,
-        string description,
-        bool compilationEnd = false)
+        string description)
     {
 #pragma warning disable RS0030 // The one sanctioned use of the constructor.
         return new DiagnosticDescriptor(
@@ -73,10 +71,7 @@ internal static class Descriptors
             isEnabledByDefault: true,
             description: description,
             helpLinkUri: HelpLinkBase + id + ".md",
-            // A rule that needs the whole compilation says so: the IDE then runs it in full-solution analysis.
-            customTags: compilationEnd
-                ? new[] { WellKnownDiagnosticTags.Telemetry, WellKnownDiagnosticTags.CompilationEnd }
-                : new[] { WellKnownDiagnosticTags.Telemetry });
+            customTags: WellKnownDiagnosticTags.Telemetry);
 #pragma warning restore RS0030
     }
 }

@@ -77,6 +77,42 @@ internal sealed class DependencyInjectionApis
         }
     }
 
+    /// <summary>
+    /// A cheap syntactic test before any binding: a call named like a registration method
+    /// (<c>…Singleton</c>, <c>…Scoped</c>, <c>…Transient</c>, <c>AddHostedService</c>, the <c>AddDbContext</c>
+    /// family, <c>Describe</c>) or a <c>new ServiceDescriptor(...)</c>.
+    /// </summary>
+    public static bool MayRegister(SyntaxNode node)
+    {
+        switch (node)
+        {
+            case InvocationExpressionSyntax invocation:
+                var name = invocation.Expression switch
+                {
+                    MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+                    SimpleNameSyntax simple => simple.Identifier.ValueText,
+                    MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
+                    _ => string.Empty,
+                };
+
+                return name.EndsWith("Singleton", StringComparison.Ordinal)
+                       || name.EndsWith("Scoped", StringComparison.Ordinal)
+                       || name.EndsWith("Transient", StringComparison.Ordinal)
+                       || name is "AddHostedService" or "AddDbContext" or "AddDbContextPool" or "AddDbContextFactory" or "AddPooledDbContextFactory" or "Describe" or "DescribeKeyed";
+
+            case ObjectCreationExpressionSyntax creation:
+                return creation.Type switch
+                {
+                    QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText == "ServiceDescriptor",
+                    SimpleNameSyntax simple => simple.Identifier.ValueText == "ServiceDescriptor",
+                    _ => false,
+                };
+
+            default:
+                return false;
+        }
+    }
+
     /// <summary>True for a class the host runs for its whole life: <c>IHostedService</c>, hence every <c>BackgroundService</c>.</summary>
     public bool IsHostedService(INamedTypeSymbol type)
     {

@@ -116,54 +116,72 @@ internal sealed class GuardedUses
         return first is not null;
     }
 
-    private void Record(OperationAnalysisContext context)
+    /// <summary>
+    /// The same collection outside the driver: walks the bodies of <paramref name="type"/>'s members itself. For
+    /// a rule that must know, while analyzing one type, how another type guards its members.
+    /// </summary>
+    public static GuardedUses Collect(INamedTypeSymbol type, ImmutableArray<ISymbol> members, GuardApis apis, SemanticModels models, CancellationToken cancellationToken)
     {
-        var operation = context.Operation;
+        var uses = new GuardedUses(type, members, MentionedInNestedTypes(type, members, cancellationToken), apis);
+        foreach (var (body, owner) in models.BodiesOf(type, cancellationToken))
+        {
+            foreach (var operation in body.DescendantsAndSelf())
+            {
+                uses.Record(operation, owner);
+            }
+        }
+
+        return uses;
+    }
+
+    private void Record(OperationAnalysisContext context) => Record(context.Operation, context.ContainingSymbol);
+
+    private void Record(IOperation operation, ISymbol containingSymbol)
+    {
         switch (operation)
         {
             case IFieldReferenceOperation reference:
-                RecordUse(context, reference.Field.OriginalDefinition);
+                RecordUse(operation, containingSymbol, reference.Field.OriginalDefinition);
                 break;
             case IPropertyReferenceOperation reference:
-                RecordUse(context, reference.Property.OriginalDefinition);
+                RecordUse(operation, containingSymbol, reference.Property.OriginalDefinition);
                 break;
             case IInvocationOperation invocation when IsPrivateHelper(invocation.TargetMethod):
-                RecordCall(context, invocation.TargetMethod.OriginalDefinition, asDelegate: false);
+                RecordCall(operation, containingSymbol, invocation.TargetMethod.OriginalDefinition, asDelegate: false);
                 break;
             case IMethodReferenceOperation reference when IsPrivateHelper(reference.Method):
                 // A method group runs whenever the delegate is invoked, under nobody's guard.
-                RecordCall(context, reference.Method.OriginalDefinition, asDelegate: true);
+                RecordCall(operation, containingSymbol, reference.Method.OriginalDefinition, asDelegate: true);
                 break;
         }
     }
 
-    private void RecordUse(OperationAnalysisContext context, ISymbol member)
+    private void RecordUse(IOperation operation, ISymbol containingSymbol, ISymbol member)
     {
-        var operation = context.Operation;
-        if (!Contains(_members, member) || !IsSharedUse(operation, member, context.ContainingSymbol))
+        if (!Contains(_members, member) || !IsSharedUse(operation, member, containingSymbol))
         {
             return;
         }
 
         var state = GuardAnalysis.Find(operation, _apis, out var guard, out var inDelegate);
-        _uses.Enqueue(new Site(member, NameOf(operation.Syntax).GetLocation(), state, guard, CallerOf(context, inDelegate)));
+        _uses.Enqueue(new Site(member, NameOf(operation.Syntax).GetLocation(), state, guard, CallerOf(containingSymbol, inDelegate)));
     }
 
-    private void RecordCall(OperationAnalysisContext context, IMethodSymbol callee, bool asDelegate)
+    private void RecordCall(IOperation operation, ISymbol containingSymbol, IMethodSymbol callee, bool asDelegate)
     {
         var state = GuardState.Unguarded;
         Guard guard = default;
         var inDelegate = false;
         if (!asDelegate)
         {
-            state = GuardAnalysis.Find(context.Operation, _apis, out guard, out inDelegate);
+            state = GuardAnalysis.Find(operation, _apis, out guard, out inDelegate);
         }
 
-        _calls.Enqueue(new Site(callee, context.Operation.Syntax.GetLocation(), state, guard, CallerOf(context, inDelegate)));
+        _calls.Enqueue(new Site(callee, operation.Syntax.GetLocation(), state, guard, CallerOf(containingSymbol, inDelegate)));
     }
 
-    private static IMethodSymbol? CallerOf(OperationAnalysisContext context, bool inDelegate)
-        => inDelegate ? null : context.ContainingSymbol as IMethodSymbol;
+    private static IMethodSymbol? CallerOf(ISymbol containingSymbol, bool inDelegate)
+        => inDelegate ? null : containingSymbol as IMethodSymbol;
 
     private bool IsPrivateHelper(IMethodSymbol method)
         => method.MethodKind == MethodKind.Ordinary

@@ -1,6 +1,9 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace DbConcurrency.Analyzers.Knowledge;
 
@@ -47,54 +50,31 @@ internal readonly struct Capture
 /// The lifetime model of one compilation: which types live for the whole process (singleton registrations,
 /// hosted services, conventional middleware, static instances) and which of them hold a database object,
 /// directly or through services registered scoped or transient that hold one (a captive dependency).
-/// Built at compilation end from what the analyzer collected; not shared between threads.
+/// A lifetime is decided by registrations anywhere in the compilation, so the model reads them itself,
+/// once, the first time a rule asks; every answer is cached. Safe to ask from concurrent callbacks.
 /// </summary>
 internal sealed class SingletonModel
 {
     // Services that take services that take services: deep enough for layered code, bounded for cycles.
     private const int MaxDepth = 6;
 
+    private readonly object _gate = new();
     private readonly DatabaseTypeCatalog _catalog;
-    private readonly Dictionary<ISymbol, List<ServiceRegistration>> _byService = new(SymbolEqualityComparer.Default);
-    private readonly HashSet<ISymbol> _injectedMembers;
-    private readonly Dictionary<ISymbol, List<ISymbol>> _storedIn;
-    private readonly HashSet<ISymbol> _guardedMembers;
+    private readonly DependencyInjectionApis _apis;
+    private readonly GuardApis _guards;
+    private readonly SemanticModels _models;
     private readonly Dictionary<ITypeSymbol, ImmutableArray<Capture>> _captures = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<ITypeSymbol, TypeFacts> _facts = new(SymbolEqualityComparer.Default);
+    private Dictionary<ISymbol, List<ServiceRegistration>>? _byService;
+    private HashSet<ISymbol>? _registeredSingletons;
+    private HashSet<ISymbol>? _neededBySingletons;
 
-    public SingletonModel(
-        DatabaseTypeCatalog catalog,
-        IEnumerable<ServiceRegistration> registrations,
-        IEnumerable<(IParameterSymbol Parameter, ISymbol Member)> injections,
-        IEnumerable<ISymbol> guardedMembers)
+    public SingletonModel(Compilation compilation, DatabaseTypeCatalog catalog, DependencyInjectionApis apis, GuardApis guards)
     {
         _catalog = catalog;
-        foreach (var registration in registrations)
-        {
-            if (registration.ServiceType is { } service)
-            {
-                if (!_byService.TryGetValue(service.OriginalDefinition, out var list))
-                {
-                    _byService[service.OriginalDefinition] = list = new List<ServiceRegistration>();
-                }
-
-                list.Add(registration);
-            }
-        }
-
-        _injectedMembers = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-        _storedIn = new Dictionary<ISymbol, List<ISymbol>>(SymbolEqualityComparer.Default);
-        foreach (var (parameter, member) in injections)
-        {
-            _injectedMembers.Add(member);
-            if (!_storedIn.TryGetValue(parameter, out var members))
-            {
-                _storedIn[parameter] = members = new List<ISymbol>();
-            }
-
-            members.Add(member);
-        }
-
-        _guardedMembers = new HashSet<ISymbol>(guardedMembers, SymbolEqualityComparer.Default);
+        _apis = apis;
+        _guards = guards;
+        _models = new SemanticModels(compilation);
     }
 
     public static string Describe(SingletonRole role) => role switch
@@ -119,21 +99,122 @@ internal sealed class SingletonModel
 
     public static string Link(ITypeSymbol type, string what) => DatabaseMember.DisplayName(type) + " (" + what + ")";
 
+    /// <summary>Why <paramref name="type"/> lives as long as the process, or null when it does not (as far as this compilation says).</summary>
+    public SingletonRole? RoleOf(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        if (type.TypeKind != TypeKind.Class || type.IsAbstract || type.IsStatic)
+        {
+            return null;
+        }
+
+        if (_apis.IsHostedService(type))
+        {
+            return SingletonRole.HostedService;
+        }
+
+        if (_apis.IsConventionalMiddleware(type))
+        {
+            return SingletonRole.Middleware;
+        }
+
+        lock (_gate)
+        {
+            if (RegisteredSingletons(cancellationToken).Contains(type.OriginalDefinition))
+            {
+                return SingletonRole.Registered;
+            }
+        }
+
+        return KeepsStaticInstanceOfItself(type) ? SingletonRole.StaticInstance : null;
+    }
+
     /// <summary>
     /// The members through which <paramref name="type"/> holds a database object: constructor parameters that
     /// bring one in (directly or through scoped/transient services), and fields or auto-properties that store
     /// one the type made itself. Members whose every use holds one guard are synchronized sharing, not findings.
     /// </summary>
-    public ImmutableArray<Capture> CapturesOf(INamedTypeSymbol type) => CapturesOf(type, MaxDepth);
+    public ImmutableArray<Capture> CapturesOf(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return CapturesOf(type.OriginalDefinition, MaxDepth, cancellationToken);
+        }
+    }
 
     /// <summary>
-    /// The chain from a service a singleton depends on to a database object, when the container would hand
-    /// it one: the type is one, or is registered scoped or transient with an implementation that holds one.
+    /// Why a singleton registration is a finding: what it registers is a database object, or what it builds
+    /// holds one, or what its factory resolves does. The chain starts at the registered service.
     /// </summary>
-    public bool TryResolve(ITypeSymbol dependency, out ITypeSymbol objectType, out ImmutableArray<string> chain)
-        => TryResolve(dependency, MaxDepth, _catalog.For(FirstTree(dependency)), out objectType, out chain);
+    public bool TryExplain(ServiceRegistration registration, CancellationToken cancellationToken, out ITypeSymbol objectType, out ImmutableArray<string> chain)
+    {
+        lock (_gate)
+        {
+            return TryExplainCore(registration, cancellationToken, out objectType, out chain);
+        }
+    }
 
-    private ImmutableArray<Capture> CapturesOf(INamedTypeSymbol type, int depth)
+    /// <summary>
+    /// True when registering the service as scoped moves the problem nowhere: no other long-lived type takes it
+    /// or resolves it, and it is not itself a hosted service or middleware.
+    /// </summary>
+    public bool CanBeScoped(ServiceRegistration registration, CancellationToken cancellationToken)
+    {
+        if (registration.Method == "AddHostedService"
+            || (registration.ConstructedType is { } built && (_apis.IsHostedService(built) || _apis.IsConventionalMiddleware(built))))
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            return registration.ServiceType is not { } service || !NeededBySingletons(cancellationToken).Contains(service.OriginalDefinition);
+        }
+    }
+
+    private bool TryExplainCore(ServiceRegistration registration, CancellationToken cancellationToken, out ITypeSymbol objectType, out ImmutableArray<string> chain)
+    {
+        var service = registration.ServiceType ?? registration.ImplementationType!;
+        var role = registration.Method == "AddHostedService" ? "hosted service" : "singleton";
+        var root = Link(service, role);
+        var registered = registration.ImplementationType ?? service;
+        var types = _catalog.For(registration.Location.SourceTree);
+        if (types.TryClassify(registered, out var match))
+        {
+            // The registered object is itself the database object: no capture, the object is the singleton.
+            objectType = match.ObjectType;
+            var objectLink = Link(match.ObjectType, Describe(match.Kind));
+            chain = SymbolEqualityComparer.Default.Equals(registered, service) && SymbolEqualityComparer.Default.Equals(objectType, service)
+                ? ImmutableArray.Create(DatabaseMember.DisplayName(service) + " (singleton " + Describe(match.Kind) + ")")
+                : ImmutableArray.Create(root, objectLink);
+            return true;
+        }
+
+        if (registration.ConstructedType is { } built)
+        {
+            var captures = CapturesOf(built.OriginalDefinition, MaxDepth, cancellationToken);
+            if (!captures.IsEmpty)
+            {
+                objectType = captures[0].ObjectType;
+                chain = captures[0].Chain.Insert(0, Link(built, role));
+                return true;
+            }
+        }
+
+        foreach (var resolved in registration.ResolvedByFactory)
+        {
+            if (TryResolve(resolved, MaxDepth, types, cancellationToken, out objectType, out var inner))
+            {
+                chain = inner.Insert(0, root);
+                return true;
+            }
+        }
+
+        objectType = service;
+        chain = default;
+        return false;
+    }
+
+    private ImmutableArray<Capture> CapturesOf(INamedTypeSymbol type, int depth, CancellationToken cancellationToken)
     {
         if (_captures.TryGetValue(type, out var known))
         {
@@ -144,17 +225,18 @@ internal sealed class SingletonModel
         _captures[type] = ImmutableArray<Capture>.Empty;
         var types = _catalog.For(FirstTree(type));
         var builder = ImmutableArray.CreateBuilder<Capture>();
+        TypeFacts? facts = null;
         foreach (var constructor in type.InstanceConstructors)
         {
-            if (constructor.IsImplicitlyDeclared || constructor.DeclaredAccessibility == Accessibility.Private && !HasSource(type))
+            if (constructor.IsImplicitlyDeclared || (constructor.DeclaredAccessibility == Accessibility.Private && !HasSource(type)))
             {
                 continue;
             }
 
             foreach (var parameter in constructor.Parameters)
             {
-                if (!StoredOnlyInGuardedMembers(parameter)
-                    && TryResolve(parameter.Type, depth, types, out var objectType, out var chain))
+                if (TryResolve(parameter.Type, depth, types, cancellationToken, out var objectType, out var chain)
+                    && !(facts ??= FactsOf(type, cancellationToken)).StoredOnlyInGuardedMembers(parameter))
                 {
                     builder.Add(new Capture(parameter, parameter.Type, objectType, chain));
                 }
@@ -163,7 +245,13 @@ internal sealed class SingletonModel
 
         foreach (var member in DatabaseMember.DeclaredIn(type, _catalog, staticOnly: false))
         {
-            if (!member.Symbol.IsStatic && !_injectedMembers.Contains(member.Symbol) && !_guardedMembers.Contains(member.Symbol))
+            if (member.Symbol.IsStatic)
+            {
+                continue;
+            }
+
+            facts ??= FactsOf(type, cancellationToken);
+            if (!facts.Injected.Contains(member.Symbol) && !facts.Guarded.Contains(member.Symbol))
             {
                 var objectType = member.Match.ObjectType;
                 builder.Add(new Capture(member.Symbol, member.Type, objectType, ImmutableArray.Create(Link(objectType, Describe(member.Match.Kind)))));
@@ -175,7 +263,7 @@ internal sealed class SingletonModel
         return captures;
     }
 
-    private bool TryResolve(ITypeSymbol dependency, int depth, DatabaseTypes types, out ITypeSymbol objectType, out ImmutableArray<string> chain)
+    private bool TryResolve(ITypeSymbol dependency, int depth, DatabaseTypes types, CancellationToken cancellationToken, out ITypeSymbol objectType, out ImmutableArray<string> chain)
     {
         objectType = dependency;
         chain = default;
@@ -194,10 +282,10 @@ internal sealed class SingletonModel
         // IEnumerable<IHandler> gets every registered IHandler.
         if (dependency is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Collections_Generic_IEnumerable_T } sequence)
         {
-            return TryResolve(sequence.TypeArguments[0], depth - 1, types, out objectType, out chain);
+            return TryResolve(sequence.TypeArguments[0], depth - 1, types, cancellationToken, out objectType, out chain);
         }
 
-        if (!_byService.TryGetValue(dependency.OriginalDefinition, out var registrations))
+        if (!ByService(cancellationToken).TryGetValue(dependency.OriginalDefinition, out var registrations))
         {
             return false;
         }
@@ -221,7 +309,7 @@ internal sealed class SingletonModel
                     return true;
                 }
 
-                var captures = CapturesOf(built, depth - 1);
+                var captures = CapturesOf(built.OriginalDefinition, depth - 1, cancellationToken);
                 if (!captures.IsEmpty)
                 {
                     objectType = captures[0].ObjectType;
@@ -232,7 +320,7 @@ internal sealed class SingletonModel
 
             foreach (var resolved in registration.ResolvedByFactory)
             {
-                if (TryResolve(resolved, depth - 1, types, out objectType, out var inner))
+                if (TryResolve(resolved, depth - 1, types, cancellationToken, out objectType, out var inner))
                 {
                     chain = inner.Insert(0, Link(built ?? dependency, lifetime));
                     return true;
@@ -243,26 +331,326 @@ internal sealed class SingletonModel
         return false;
     }
 
-    /// <summary>A parameter kept only in fields whose every use takes one guard is shared under that guard.</summary>
-    private bool StoredOnlyInGuardedMembers(IParameterSymbol parameter)
+    private Dictionary<ISymbol, List<ServiceRegistration>> ByService(CancellationToken cancellationToken)
     {
-        if (!_storedIn.TryGetValue(parameter, out var members))
+        if (_byService is not null)
         {
-            return false;
+            return _byService;
         }
 
-        foreach (var member in members)
+        var byService = new Dictionary<ISymbol, List<ServiceRegistration>>(SymbolEqualityComparer.Default);
+        var singletons = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        foreach (var registration in ReadRegistrations(cancellationToken))
         {
-            if (!_guardedMembers.Contains(member))
+            if (registration.ServiceType is { } service)
             {
-                return false;
+                if (!byService.TryGetValue(service.OriginalDefinition, out var list))
+                {
+                    byService[service.OriginalDefinition] = list = new List<ServiceRegistration>();
+                }
+
+                list.Add(registration);
+            }
+
+            if (registration.Lifetime == ServiceLifetime.Singleton && registration.ConstructedType is { } built)
+            {
+                singletons.Add(built.OriginalDefinition);
             }
         }
 
-        return true;
+        _registeredSingletons = singletons;
+        return _byService = byService;
+    }
+
+    private HashSet<ISymbol> RegisteredSingletons(CancellationToken cancellationToken)
+    {
+        ByService(cancellationToken);
+        return _registeredSingletons!;
+    }
+
+    /// <summary>
+    /// Every registration in the compilation. Trees are filtered by syntax first (a call named like a
+    /// registration method, a <c>new ServiceDescriptor</c>); only those calls are bound.
+    /// </summary>
+    private List<ServiceRegistration> ReadRegistrations(CancellationToken cancellationToken)
+    {
+        var registrations = new List<ServiceRegistration>();
+        if (!_apis.HasRegistrations)
+        {
+            return registrations;
+        }
+
+        foreach (var tree in _models.Compilation.SyntaxTrees)
+        {
+            SemanticModel? model = null;
+            foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes())
+            {
+                if (!DependencyInjectionApis.MayRegister(node))
+                {
+                    continue;
+                }
+
+                model ??= _models.For(tree);
+                if (model.GetOperation(node, cancellationToken) is { } operation
+                    && _apis.TryGetRegistration(operation, out var registration)
+                    && registration is not null)
+                {
+                    registrations.Add(registration);
+                }
+            }
+        }
+
+        return registrations;
+    }
+
+    /// <summary>What long-lived types take in their constructors or resolve in their factories.</summary>
+    private HashSet<ISymbol> NeededBySingletons(CancellationToken cancellationToken)
+    {
+        if (_neededBySingletons is not null)
+        {
+            return _neededBySingletons;
+        }
+
+        var needed = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        var roots = new List<INamedTypeSymbol>();
+        CollectSourceTypes(_models.Compilation.Assembly.GlobalNamespace, roots, cancellationToken);
+        foreach (var type in roots)
+        {
+            if (!RegisteredSingletons(cancellationToken).Contains(type) && !_apis.IsHostedService(type) && !_apis.IsConventionalMiddleware(type))
+            {
+                continue;
+            }
+
+            foreach (var constructor in type.InstanceConstructors)
+            {
+                foreach (var parameter in constructor.Parameters)
+                {
+                    var dependency = parameter.Type;
+                    if (dependency is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Collections_Generic_IEnumerable_T } sequence)
+                    {
+                        dependency = sequence.TypeArguments[0];
+                    }
+
+                    needed.Add(dependency.OriginalDefinition);
+                }
+            }
+        }
+
+        foreach (var registrations in ByService(cancellationToken).Values)
+        {
+            foreach (var registration in registrations)
+            {
+                if (registration.Lifetime == ServiceLifetime.Singleton)
+                {
+                    foreach (var resolved in registration.ResolvedByFactory)
+                    {
+                        needed.Add(resolved.OriginalDefinition);
+                    }
+                }
+            }
+        }
+
+        return _neededBySingletons = needed;
+    }
+
+    private static void CollectSourceTypes(INamespaceOrTypeSymbol container, List<INamedTypeSymbol> types, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        foreach (var member in container.GetMembers())
+        {
+            if (member is INamespaceOrTypeSymbol inner)
+            {
+                if (inner is INamedTypeSymbol { TypeKind: TypeKind.Class } type)
+                {
+                    types.Add(type);
+                }
+
+                CollectSourceTypes(inner, types, cancellationToken);
+            }
+        }
+    }
+
+    private bool KeepsStaticInstanceOfItself(INamedTypeSymbol type)
+    {
+        var types = _catalog.For(FirstTree(type));
+        foreach (var member in type.GetMembers())
+        {
+            var memberType = member switch
+            {
+                IFieldSymbol { IsStatic: true, IsConst: false } field when !types.IsThreadStatic(field) => field.Type,
+                IPropertySymbol { IsStatic: true } property => property.Type,
+                _ => null,
+            };
+
+            if (memberType is INamedTypeSymbol named && !types.IsPerThreadHolder(named) && IsSelfOrLazySelf(named, type))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsSelfOrLazySelf(INamedTypeSymbol candidate, INamedTypeSymbol type)
+    {
+        if (SymbolEqualityComparer.Default.Equals(candidate.OriginalDefinition, type.OriginalDefinition))
+        {
+            return true;
+        }
+
+        return candidate is { Name: "Lazy", IsGenericType: true, ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } }
+            && SymbolEqualityComparer.Default.Equals(candidate.TypeArguments[0].OriginalDefinition, type.OriginalDefinition);
+    }
+
+    /// <summary>Which members keep what the constructor was given, and which are used only under one guard.</summary>
+    private TypeFacts FactsOf(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        if (_facts.TryGetValue(type, out var known))
+        {
+            return known;
+        }
+
+        var facts = new TypeFacts();
+        if (HasSource(type))
+        {
+            foreach (var (body, owner) in _models.BodiesOf(type, cancellationToken))
+            {
+                foreach (var operation in body.DescendantsAndSelf())
+                {
+                    facts.RecordInjection(operation, owner);
+                }
+            }
+
+            var privateMembers = ImmutableArray.CreateBuilder<ISymbol>();
+            foreach (var member in DatabaseMember.DeclaredIn(type, _catalog, staticOnly: false))
+            {
+                if (!member.Symbol.IsStatic && member.Symbol.DeclaredAccessibility == Accessibility.Private)
+                {
+                    privateMembers.Add(member.Symbol);
+                }
+            }
+
+            if (privateMembers.Count > 0)
+            {
+                var members = privateMembers.ToImmutable();
+                var uses = GuardedUses.Collect(type, members, _guards, _models, cancellationToken);
+                foreach (var member in members)
+                {
+                    if (uses.AllUsesHoldOneGuard(member))
+                    {
+                        facts.Guarded.Add(member);
+                    }
+                }
+            }
+        }
+
+        _facts[type] = facts;
+        return facts;
     }
 
     private static bool HasSource(ISymbol symbol) => symbol.Locations.Length > 0 && symbol.Locations[0].IsInSource;
 
     private static SyntaxTree? FirstTree(ISymbol symbol) => symbol.Locations.Length > 0 ? symbol.Locations[0].SourceTree : null;
+
+    private sealed class TypeFacts
+    {
+        private readonly Dictionary<ISymbol, List<ISymbol>> _storedIn = new(SymbolEqualityComparer.Default);
+
+        /// <summary>Members assigned a constructor parameter: the parameter is the finding, not the member.</summary>
+        public HashSet<ISymbol> Injected { get; } = new(SymbolEqualityComparer.Default);
+
+        /// <summary>Private database members whose every use holds one guard.</summary>
+        public HashSet<ISymbol> Guarded { get; } = new(SymbolEqualityComparer.Default);
+
+        /// <summary>A parameter kept only in members whose every use takes one guard is shared under that guard.</summary>
+        public bool StoredOnlyInGuardedMembers(IParameterSymbol parameter)
+        {
+            if (!_storedIn.TryGetValue(parameter, out var members))
+            {
+                return false;
+            }
+
+            foreach (var member in members)
+            {
+                if (!Guarded.Contains(member))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary><c>_db = db</c> in a constructor, or <c>AppDb _db = db;</c> with a primary constructor.</summary>
+        public void RecordInjection(IOperation operation, ISymbol owner)
+        {
+            switch (operation)
+            {
+                case ISimpleAssignmentOperation assignment
+                    when owner is IMethodSymbol { MethodKind: MethodKind.Constructor } && InjectedParameter(assignment.Value) is { } parameter:
+                    switch (assignment.Target)
+                    {
+                        case IFieldReferenceOperation field:
+                            Add(parameter, field.Field.OriginalDefinition);
+                            break;
+                        case IPropertyReferenceOperation property:
+                            Add(parameter, property.Property.OriginalDefinition);
+                            break;
+                    }
+
+                    break;
+
+                case IFieldInitializerOperation initializer when InjectedParameter(initializer.Value) is { } parameter:
+                    foreach (var field in initializer.InitializedFields)
+                    {
+                        Add(parameter, field.OriginalDefinition);
+                    }
+
+                    break;
+
+                case IPropertyInitializerOperation initializer when InjectedParameter(initializer.Value) is { } parameter:
+                    foreach (var property in initializer.InitializedProperties)
+                    {
+                        Add(parameter, property.OriginalDefinition);
+                    }
+
+                    break;
+            }
+        }
+
+        private void Add(IParameterSymbol parameter, ISymbol member)
+        {
+            Injected.Add(member);
+            if (!_storedIn.TryGetValue(parameter, out var members))
+            {
+                _storedIn[parameter] = members = new List<ISymbol>();
+            }
+
+            members.Add(member);
+        }
+
+        private static IParameterSymbol? InjectedParameter(IOperation value)
+        {
+            while (true)
+            {
+                switch (value)
+                {
+                    case IConversionOperation conversion:
+                        value = conversion.Operand;
+                        continue;
+
+                    // _db = db ?? throw new ArgumentNullException(nameof(db));
+                    case ICoalesceOperation coalesce:
+                        value = coalesce.Value;
+                        continue;
+
+                    case IParameterReferenceOperation { Parameter.ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } } reference:
+                        return reference.Parameter;
+
+                    default:
+                        return null;
+                }
+            }
+        }
+    }
 }

@@ -350,7 +350,7 @@ internal sealed class PerUseFactoryPlan
     /// null inside lambdas and local functions (which may run after the owner disposed its instance)
     /// and outside any body (field initializers, constructor initializers, attributes).
     /// </summary>
-    private static SyntaxNode? GetBodyOwner(SyntaxNode reference)
+    internal static SyntaxNode? GetBodyOwner(SyntaxNode reference)
     {
         for (var node = reference.Parent; node is not null; node = node.Parent)
         {
@@ -380,7 +380,7 @@ internal sealed class PerUseFactoryPlan
     }
 
     /// <summary>The instance itself leaves the member: returned, stored in a field or property, or yielded.</summary>
-    private static bool Escapes(ExpressionSyntax reference)
+    internal static bool Escapes(ExpressionSyntax reference)
     {
         SyntaxNode current = AccessOf(reference);
         while (true)
@@ -417,14 +417,14 @@ internal sealed class PerUseFactoryPlan
         }
     }
 
-    private static bool IsInNameOf(SyntaxNode reference)
+    internal static bool IsInNameOf(SyntaxNode reference)
         => reference.Ancestors().OfType<InvocationExpressionSyntax>().Any(i => i.Expression is IdentifierNameSyntax { Identifier.ValueText: "nameof" });
 
     /// <summary>
     /// A member that hands back something still bound to the instance (a reader, a command, a lazy
     /// query) would hand back something already disposed once the instance is per use.
     /// </summary>
-    private static bool ReturnsDeferredWork(DatabaseTypes types, UseSite site, DatabaseObjectKind kind)
+    internal static bool ReturnsDeferredWork(DatabaseTypes types, UseSite site, DatabaseObjectKind kind)
     {
         var returnType = site.ReturnType;
         if (returnType is null || returnType.SpecialType == SpecialType.System_Void)
@@ -462,7 +462,7 @@ internal sealed class PerUseFactoryPlan
     /// Members that used the one shared instance together (a transaction begun in one and used by a
     /// callee, a command created in one and run by another) would each get their own instance.
     /// </summary>
-    private static bool SharesStateAcrossMembers(SemanticModel model, DatabaseTypes types, ImmutableArray<UseSite> sites, CancellationToken cancellationToken)
+    internal static bool SharesStateAcrossMembers(SemanticModel model, DatabaseTypes types, ImmutableArray<UseSite> sites, CancellationToken cancellationToken)
     {
         var owners = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         foreach (var site in sites)
@@ -584,12 +584,16 @@ internal sealed class PerUseFactoryPlan
             return new UseSite(owner, symbol, method.ReturnType, isAsync, returnsValue, uses, localName, tokenName);
         }
 
-        private static string ChooseLocalName(SemanticModel model, SyntaxNode owner, string baseName, CancellationToken cancellationToken)
+        /// <summary>
+        /// A local name free in <paramref name="owner"/>. The <paramref name="replaced"/> symbol's own
+        /// <paramref name="uses"/> do not take its name: they are about to become the local.
+        /// </summary>
+        internal static string ChooseLocalName(SemanticModel model, SyntaxNode owner, string baseName, CancellationToken cancellationToken, ISymbol? replaced = null, ImmutableArray<ExpressionSyntax> uses = default)
         {
             var taken = new HashSet<string>(StringComparer.Ordinal);
             foreach (var token in owner.DescendantTokens())
             {
-                if (token.IsKind(SyntaxKind.IdentifierToken))
+                if (token.IsKind(SyntaxKind.IdentifierToken) && (replaced is null || uses.IsDefault || token.Parent is not ExpressionSyntax parent || !uses.Contains(parent)))
                 {
                     taken.Add(token.ValueText);
                 }
@@ -604,7 +608,7 @@ internal sealed class PerUseFactoryPlan
                     continue;
                 }
 
-                if (!taken.Contains(candidate) && model.LookupSymbols(position, name: candidate).IsEmpty)
+                if (!taken.Contains(candidate) && model.LookupSymbols(position, name: candidate).All(s => SymbolEqualityComparer.Default.Equals(s, replaced)))
                 {
                     return candidate;
                 }

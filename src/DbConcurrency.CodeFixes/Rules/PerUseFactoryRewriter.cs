@@ -148,7 +148,7 @@ internal static class PerUseFactoryRewriter
     }
 
     /// <summary>Turns an expression body into a block so statements can precede the expression.</summary>
-    private static SyntaxNode WithBlockBody(SyntaxNode owner, PerUseFactoryPlan.UseSite site)
+    internal static SyntaxNode WithBlockBody(SyntaxNode owner, PerUseFactoryPlan.UseSite site)
     {
         ArrowExpressionClauseSyntax? arrow = owner switch
         {
@@ -183,7 +183,7 @@ internal static class PerUseFactoryRewriter
         };
     }
 
-    private static BlockSyntax? GetBody(SyntaxNode owner) => owner switch
+    internal static BlockSyntax? GetBody(SyntaxNode owner) => owner switch
     {
         BaseMethodDeclarationSyntax method => method.Body,
         AccessorDeclarationSyntax accessor => accessor.Body,

@@ -1,0 +1,147 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Threading;
+using System.Threading.Tasks;
+using DbConcurrency.Analyzers;
+using DbConcurrency.Analyzers.Knowledge;
+using DbConcurrency.Analyzers.Rules;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+
+namespace DbConcurrency.CodeFixes.Rules;
+
+/// <summary>
+/// DBC002: on a registration, register the service as scoped (when nothing long-lived depends on it);
+/// on a constructor dependency of a singleton or hosted service, take a factory instead and create one
+/// instance per operation: <c>IDbContextFactory&lt;TContext&gt;</c> for an EF Core context (registered
+/// where the context is), or <c>IServiceScopeFactory</c> and a scope per operation for any service;
+/// on conventional middleware, take the dependency as an <c>InvokeAsync</c> parameter.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SingletonDatabaseObjectCodeFixProvider)), Shared]
+public sealed class SingletonDatabaseObjectCodeFixProvider : CodeFixProvider
+{
+    public const string RegisterScopedKey = "DBC002.RegisterScoped";
+    public const string DbContextFactoryKey = "DBC002.DbContextFactory";
+    public const string ServiceScopeKey = "DBC002.ServiceScope";
+    public const string InvokeParameterKey = "DBC002.InvokeParameter";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.SingletonDatabaseObject);
+
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+            diagnostic.Properties.TryGetValue(SingletonDatabaseObjectAnalyzer.SiteProperty, out var site);
+            diagnostic.Properties.TryGetValue(SingletonDatabaseObjectAnalyzer.RoleProperty, out var role);
+            if (site == SingletonDatabaseObjectAnalyzer.RegistrationSite)
+            {
+                RegisterScopedFix(context, diagnostic, model, node);
+            }
+            else if (node.FirstAncestorOrSelf<ParameterSyntax>() is { } parameter)
+            {
+                await RegisterFactoryFixesAsync(context, diagnostic, model, parameter, role).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static void RegisterScopedFix(CodeFixContext context, Diagnostic diagnostic, SemanticModel model, SyntaxNode node)
+    {
+        if (!diagnostic.Properties.TryGetValue(SingletonDatabaseObjectAnalyzer.CanBeScopedProperty, out var canBeScoped)
+            || canBeScoped != "true"
+            || !ServiceRegistrationRewriter.TryMakeScoped(model, node, context.CancellationToken, out var original, out var replacement))
+        {
+            return;
+        }
+
+        var document = context.Document;
+        context.RegisterCodeFix(
+            CodeAction.Create(
+                "Register as scoped: one instance per request or scope",
+                async cancellationToken =>
+                {
+                    var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+                    return document.WithSyntaxRoot(root!.ReplaceNode(original, replacement));
+                },
+                RegisterScopedKey),
+            diagnostic);
+    }
+
+    private static async Task RegisterFactoryFixesAsync(CodeFixContext context, Diagnostic diagnostic, SemanticModel model, ParameterSyntax parameter, string? role)
+    {
+        if (role is not (nameof(SingletonRole.Registered) or nameof(SingletonRole.HostedService)))
+        {
+            return;
+        }
+
+        var plan = await InjectedFactoryPlan.TryCreateAsync(context.Document, parameter, context.CancellationToken).ConfigureAwait(false);
+        if (plan is null)
+        {
+            return;
+        }
+
+        var compilation = model.Compilation;
+        var dependency = plan.Parameter.Type;
+        var dependencyName = dependency.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+        if (IsEntityFrameworkContext(compilation, dependency)
+            && KnownTypes.ResolveOne(compilation, "Microsoft.EntityFrameworkCore.IDbContextFactory`1") is { } factoryDefinition)
+        {
+            var source = new DbContextFactorySource(factoryDefinition.Construct(dependency));
+            var registered = await ServiceRegistrationRewriter.RegisterContextFactoryAsync(context.Document.Project.Solution, dependency, context.CancellationToken).ConfigureAwait(false);
+            if (registered is not null)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create(
+                        $"Inject IDbContextFactory<{dependencyName}> and create a context per operation",
+                        cancellationToken => WithContextFactoryAsync(plan, source, dependency, cancellationToken),
+                        DbContextFactoryKey),
+                    diagnostic);
+            }
+        }
+
+        if (KnownTypes.ResolveOne(compilation, "Microsoft.Extensions.DependencyInjection.IServiceScopeFactory") is { } scopeFactory)
+        {
+            var generator = SyntaxGenerator.GetGenerator(context.Document);
+            var source = new ServiceScopeSource(scopeFactory, (TypeSyntax)generator.TypeExpression(dependency));
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    $"Inject IServiceScopeFactory and resolve {dependencyName} in a scope per operation",
+                    async cancellationToken => await InjectedFactoryRewriter.ApplyAsync(plan, source, cancellationToken).ConfigureAwait(false),
+                    ServiceScopeKey),
+                diagnostic);
+        }
+    }
+
+    private static async Task<Solution> WithContextFactoryAsync(InjectedFactoryPlan plan, DbContextFactorySource source, ITypeSymbol context, CancellationToken cancellationToken)
+    {
+        var document = await InjectedFactoryRewriter.ApplyAsync(plan, source, cancellationToken).ConfigureAwait(false);
+        var solution = document.Project.Solution;
+        return await ServiceRegistrationRewriter.RegisterContextFactoryAsync(solution, context, cancellationToken).ConfigureAwait(false) ?? solution;
+    }
+
+    private static bool IsEntityFrameworkContext(Compilation compilation, ITypeSymbol type)
+    {
+        var dbContext = KnownTypes.ResolveOne(compilation, "Microsoft.EntityFrameworkCore.DbContext");
+        for (var current = type as INamedTypeSymbol; current is not null && dbContext is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current, dbContext))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
