@@ -81,7 +81,7 @@ public sealed class SingletonDatabaseObjectCodeFixProvider : CodeFixProvider
 
     private static async Task RegisterFactoryFixesAsync(CodeFixContext context, Diagnostic diagnostic, SemanticModel model, ParameterSyntax parameter, string? role)
     {
-        if (role is not (nameof(SingletonRole.Registered) or nameof(SingletonRole.HostedService)))
+        if (role is not (nameof(SingletonRole.Registered) or nameof(SingletonRole.HostedService) or nameof(SingletonRole.Middleware)))
         {
             return;
         }
@@ -89,6 +89,22 @@ public sealed class SingletonDatabaseObjectCodeFixProvider : CodeFixProvider
         var plan = await InjectedFactoryPlan.TryCreateAsync(context.Document, parameter, context.CancellationToken).ConfigureAwait(false);
         if (plan is null)
         {
+            return;
+        }
+
+        if (role == nameof(SingletonRole.Middleware))
+        {
+            // The request's own instance, from the parameters ASP.NET Core fills per request: no factory needed.
+            if (InvokeParameterRewriter.FindInvoke(plan) is { } invoke)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create(
+                        $"Take '{plan.Parameter.Name}' as an {invoke.Identifier.ValueText} parameter",
+                        cancellationToken => InvokeParameterRewriter.ApplyAsync(plan, invoke, cancellationToken),
+                        InvokeParameterKey),
+                    diagnostic);
+            }
+
             return;
         }
 

@@ -439,4 +439,87 @@ public class SingletonDatabaseObjectCodeFixTests
         await VerifyNoFixAsync(SingletonDatabaseObjectCodeFixProvider.DbContextFactoryKey, Source);
         await VerifyNoFixAsync(SingletonDatabaseObjectCodeFixProvider.ServiceScopeKey, Source);
     }
+
+    [Fact]
+    public async Task Middleware_dependency_moves_from_the_constructor_to_InvokeAsync()
+    {
+        await VerifyFixAsync(SingletonDatabaseObjectCodeFixProvider.InvokeParameterKey, """
+            using Microsoft.AspNetCore.Http;
+
+            public sealed class AuditMiddleware
+            {
+                private readonly RequestDelegate _next;
+                private readonly AppDbContext _db;
+
+                public AuditMiddleware(RequestDelegate next, AppDbContext {|DBC002:db|})
+                {
+                    _next = next;
+                    _db = db;
+                }
+
+                public async Task InvokeAsync(HttpContext context)
+                {
+                    await _next(context);
+                    await _db.SaveChangesAsync(context.RequestAborted);
+                }
+            }
+            """, """
+            using Microsoft.AspNetCore.Http;
+
+            public sealed class AuditMiddleware
+            {
+                private readonly RequestDelegate _next;
+
+                public AuditMiddleware(RequestDelegate next)
+                {
+                    _next = next;
+                }
+
+                public async Task InvokeAsync(HttpContext context, AppDbContext db)
+                {
+                    await _next(context);
+                    await db.SaveChangesAsync(context.RequestAborted);
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Primary_constructor_middleware_dependency_moves_to_Invoke()
+    {
+        await VerifyFixAsync(SingletonDatabaseObjectCodeFixProvider.InvokeParameterKey, """
+            using Microsoft.AspNetCore.Http;
+
+            public sealed class TenantMiddleware(RequestDelegate next, NpgsqlConnection {|DBC002:connection|})
+            {
+                public Task Invoke(HttpContext context) => connection.State == ConnectionState.Open ? next(context) : Task.CompletedTask;
+            }
+            """, """
+            using Microsoft.AspNetCore.Http;
+
+            public sealed class TenantMiddleware(RequestDelegate next)
+            {
+                public Task Invoke(HttpContext context, NpgsqlConnection connection) => connection.State == ConnectionState.Open ? next(context) : Task.CompletedTask;
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Middleware_fix_is_not_offered_when_other_members_use_the_dependency()
+    {
+        await VerifyNoFixAsync(SingletonDatabaseObjectCodeFixProvider.InvokeParameterKey, """
+            using Microsoft.AspNetCore.Http;
+
+            public sealed class AuditMiddleware(RequestDelegate next, AppDbContext {|DBC002:db|})
+            {
+                public async Task InvokeAsync(HttpContext context)
+                {
+                    await next(context);
+                    await Flush();
+                }
+
+                private Task Flush() => db.SaveChangesAsync();
+            }
+            """);
+    }
 }
