@@ -1,13 +1,17 @@
+using Microsoft.Data.Sqlite;
 using Npgsql;
 using TodoApi;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddScoped(_ => new SqliteConnection("Data Source=todos.db"));
+builder.Services.AddSingleton<TodoSearch>();
 var app = builder.Build();
 
 TodoStore.EnsureCreated();
 var stats = new TodoStats("Data Source=todos.db");
 
 app.MapGet("/todos", () => TodoStore.All());
+app.MapGet("/todos/search", (string q, TodoSearch search) => search.Find(q));
 app.MapGet("/todos/{id:long}", (long id) =>
 {
     stats.RecordView(id);

@@ -19,6 +19,21 @@ public class SampleFixTests
         global using System.Threading.Tasks;
         """;
 
+    /// <summary>What Microsoft.NET.Sdk.Web adds to the implicit usings above.</summary>
+    private const string WebImplicitUsings = """
+
+        global using System.Net.Http;
+        global using System.Net.Http.Json;
+        global using Microsoft.AspNetCore.Builder;
+        global using Microsoft.AspNetCore.Hosting;
+        global using Microsoft.AspNetCore.Http;
+        global using Microsoft.AspNetCore.Routing;
+        global using Microsoft.Extensions.Configuration;
+        global using Microsoft.Extensions.DependencyInjection;
+        global using Microsoft.Extensions.Hosting;
+        global using Microsoft.Extensions.Logging;
+        """;
+
     [Fact]
     public async Task Fixed_sample_TodoStore_is_the_DBC001_fix_applied_to_the_broken_one()
     {
@@ -26,6 +41,42 @@ public class SampleFixTests
             "TodoStore.cs",
             ReferenceSets.SqliteDapper,
             ("SqliteConnection Connection =", "SqliteConnection {|DBC001:Connection|} ="));
+    }
+
+    /// <summary>
+    /// The singleton is one because Program.cs registers it, so the whole app is compiled, with the web SDK's
+    /// implicit usings; Program.cs is shared by both twins.
+    /// </summary>
+    [Fact]
+    public async Task Fixed_sample_TodoSearch_is_the_DBC002_scope_fix_applied_to_the_broken_one()
+    {
+        var broken = File.ReadAllText(RepositoryRoot.Combine("samples", "TodoApi", "TodoSearch.cs"));
+        var program = File.ReadAllText(RepositoryRoot.Combine("samples", "TodoApi", "Program.cs"));
+        const string Parameter = "TodoSearch(SqliteConnection connection)";
+        const string Registration = "AddSingleton<TodoSearch>()";
+        Assert.Contains(Parameter, broken, StringComparison.Ordinal);
+        Assert.Contains(Registration, program, StringComparison.Ordinal);
+
+        var test = new CSharpCodeFixVerifier<Analyzers.Rules.SingletonDatabaseObjectAnalyzer, CodeFixes.Rules.SingletonDatabaseObjectCodeFixProvider>.Test(ReferenceSets.ByName("AspNetCoreSample"))
+        {
+            TestCode = broken.Replace(Parameter, "TodoSearch(SqliteConnection {|DBC002:connection|})", StringComparison.Ordinal),
+            FixedCode = File.ReadAllText(RepositoryRoot.Combine("samples", "TodoApi.Fixed", "TodoSearch.cs")),
+            CodeActionEquivalenceKey = CodeFixes.Rules.SingletonDatabaseObjectCodeFixProvider.ServiceScopeKey,
+        };
+        test.TestState.OutputKind = Microsoft.CodeAnalysis.OutputKind.ConsoleApplication;
+        test.TestState.Sources.Add(("Program.cs", program.Replace(Registration, "{|DBC002:AddSingleton<TodoSearch>|}()", StringComparison.Ordinal)));
+        test.FixedState.Sources.Add(("Program.cs", program));
+        foreach (var state in new[] { test.TestState, test.FixedState })
+        {
+            foreach (var file in new[] { "Todo.cs", "TodoStore.cs", "TodoStats.cs", "TodoArchive.cs" })
+            {
+                state.Sources.Add((file, File.ReadAllText(RepositoryRoot.Combine("samples", "TodoApi", file))));
+            }
+
+            state.Sources.Add(("GlobalUsings.cs", ImplicitUsings + WebImplicitUsings));
+        }
+
+        await test.RunAsync();
     }
 
     [Fact]
