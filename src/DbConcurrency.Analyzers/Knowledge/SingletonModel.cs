@@ -102,7 +102,9 @@ internal sealed class SingletonModel
     /// <summary>Why <paramref name="type"/> lives as long as the process, or null when it does not (as far as this compilation says).</summary>
     public SingletonRole? RoleOf(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
-        if (type.TypeKind != TypeKind.Class || type.IsAbstract || type.IsStatic)
+        // A context or connection type is the shared object itself (DBC001 reports its static instance,
+        // the registration reports it as a singleton); its own DbSets and members are not captures.
+        if (type.TypeKind != TypeKind.Class || type.IsAbstract || type.IsStatic || _catalog.For(FirstTree(type)).TryClassify(type, out _))
         {
             return null;
         }

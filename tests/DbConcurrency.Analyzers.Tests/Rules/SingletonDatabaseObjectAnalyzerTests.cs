@@ -573,6 +573,79 @@ public class SingletonDatabaseObjectAnalyzerTests
     }
 
     [Fact]
+    public async Task A_database_type_is_never_a_singleton_holder_itself()
+    {
+        await VerifyAsync("""
+            public class ShopContext : DbContext
+            {
+                public static readonly ShopContext Shared = new ShopContext();
+
+                public DbSet<Order> Orders { get; set; }
+            }
+
+            public class Order
+            {
+                public int Id { get; set; }
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services) => services.{|#0:AddSingleton<ShopContext>|}();
+            }
+            """,
+            Dbc002(0, "This AddSingleton registration", "ShopContext", "ShopContext (singleton DbContext)"));
+    }
+
+    [Fact]
+    public async Task Open_generic_singleton_partial_class_and_this_qualified_field_are_reported()
+    {
+        await VerifyAsync("""
+            public interface ICache<T> { }
+
+            public partial class Cache<T> : ICache<T>
+            {
+                private readonly NpgsqlConnection {|#0:_connection|} = new("Host=localhost");
+            }
+
+            public partial class Cache<T>
+            {
+                public void Warm() => this._connection.Open();
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services) => services.{|#1:AddSingleton|}(typeof(ICache<>), typeof(Cache<>));
+            }
+            """,
+            Dbc002(0, "Field '_connection' (NpgsqlConnection) of singleton 'Cache'", "NpgsqlConnection", "Cache<T> (singleton) → NpgsqlConnection (connection)"),
+            Dbc002(1, "This AddSingleton registration", "NpgsqlConnection", "Cache<T> (singleton) → NpgsqlConnection (connection)"));
+    }
+
+    [Fact]
+    public async Task Registrations_in_top_level_statements_are_read()
+    {
+        var test = new Verify.Test
+        {
+            TestCode = """
+                var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(args);
+                builder.Services.AddDbContext<AppDbContext>();
+                builder.Services.AddScoped<IOrders, Orders>();
+                builder.Services.{|#0:AddSingleton<Dashboard>|}();
+
+                public interface IOrders { }
+                public class Orders(AppDbContext db) : IOrders { }
+                public class Dashboard(IOrders {|#1:orders|}) { }
+                """,
+        };
+        test.Use(ReferenceSets.AspNetCore8);
+        test.TestState.OutputKind = Microsoft.CodeAnalysis.OutputKind.ConsoleApplication;
+        test.TestState.Sources.Add(("Prelude.cs", Usings));
+        test.ExpectedDiagnostics.Add(Dbc002(0, "This AddSingleton registration", "AppDbContext", "Dashboard (singleton) → Orders (scoped) → AppDbContext (DbContext)"));
+        test.ExpectedDiagnostics.Add(Dbc002(1, "Parameter 'orders' (IOrders) of singleton 'Dashboard'", "AppDbContext", "Dashboard (singleton) → Orders (scoped) → AppDbContext (DbContext)"));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task Library_absent_reports_nothing_and_does_not_throw()
     {
         await Verify.VerifyAsync(ReferenceSets.Net80, """
