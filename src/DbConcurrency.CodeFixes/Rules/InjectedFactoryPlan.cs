@@ -217,7 +217,7 @@ internal sealed class InjectedFactoryPlan
 
         switch (value.Parent)
         {
-            case AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Parent: ExpressionStatementSyntax } assignment
+            case AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Parent: ExpressionStatementSyntax or ArrowExpressionClauseSyntax } assignment
                 when assignment.Right == value && assignment.FirstAncestorOrSelf<ConstructorDeclarationSyntax>() is not null:
                 return model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol is { Kind: SymbolKind.Field or SymbolKind.Property } target ? target : null;
 

@@ -285,3 +285,22 @@ internal sealed class ServiceScopeSource : PerOperationSource
             VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(VariableDeclarator(Identifier(local)).WithInitializer(EqualsValueClause(resolve)))));
     }
 }
+
+/// <summary>
+/// ADO.NET: the provider's <c>DbDataSource</c> (<c>NpgsqlDataSource</c>, <c>MySqlDataSource</c>, …), one connection
+/// per operation. <c>CreateConnection</c> hands back a closed connection, as the injected one was: code that
+/// opened it, or Dapper, which opens it, works as before.
+/// </summary>
+internal sealed class DataSourceSource : PerOperationSource
+{
+    public DataSourceSource(INamedTypeSymbol dataSourceType) => FactoryType = dataSourceType;
+
+    public override ITypeSymbol FactoryType { get; }
+
+    public override string FactoryName(string dependencyName) => "dataSource";
+
+    public override IEnumerable<StatementSyntax> CreateLocal(ExpressionSyntax factory, string local, PerUseFactoryPlan.UseSite site, SemanticModel model)
+    {
+        yield return UsingVar(local, Call(factory, IdentifierName("CreateConnection")), awaitDisposal: site.IsAsync);
+    }
+}

@@ -17,11 +17,15 @@ namespace DbConcurrency.CodeFixes.Rules;
 /// </summary>
 internal static class InvokeParameterRewriter
 {
-    /// <summary>The <c>Invoke</c>/<c>InvokeAsync</c> that uses the dependency, when it is the only member that does.</summary>
+    /// <summary>
+    /// The <c>Invoke</c>/<c>InvokeAsync</c> that uses the dependency, when it is the only member that does and the
+    /// constructor stores it in a statement of its own (an expression-bodied constructor would be left without a body).
+    /// </summary>
     public static MethodDeclarationSyntax? FindInvoke(InjectedFactoryPlan plan)
     {
         if (plan.UseSites.Length != 1
-            || plan.UseSites[0].Owner is not MethodDeclarationSyntax { Identifier.ValueText: "Invoke" or "InvokeAsync", ParameterList.Parameters.Count: > 0 } invoke)
+            || plan.UseSites[0].Owner is not MethodDeclarationSyntax { Identifier.ValueText: "Invoke" or "InvokeAsync", ParameterList.Parameters.Count: > 0 } invoke
+            || plan.StorageWrites.Any(write => write.FirstAncestorOrSelf<ExpressionStatementSyntax>() is null))
         {
             return null;
         }

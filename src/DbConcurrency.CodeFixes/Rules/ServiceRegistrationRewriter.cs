@@ -113,6 +113,56 @@ internal static class ServiceRegistrationRewriter
         return solution;
     }
 
+    /// <summary>
+    /// True when the solution registers <paramref name="service"/> for injection: a registration whose service
+    /// or implementation type it is, or a provider's own <c>Add{Type}</c> extension (<c>AddNpgsqlDataSource</c>).
+    /// </summary>
+    public static async Task<bool> IsRegisteredAsync(Solution solution, ITypeSymbol service, CancellationToken cancellationToken)
+    {
+        var serviceName = service.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        var providerMethod = "Add" + service.Name;
+        foreach (var project in solution.Projects)
+        {
+            var compilation = await project.GetCompilationAsync(cancellationToken).ConfigureAwait(false);
+            if (compilation is null)
+            {
+                continue;
+            }
+
+            var apis = Analyzers.Knowledge.DependencyInjectionApis.Create(compilation);
+            foreach (var document in project.Documents)
+            {
+                var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+                SemanticModel? model = null;
+                foreach (var node in root?.DescendantNodes() ?? Enumerable.Empty<SyntaxNode>())
+                {
+                    var isProviderMethod = node is InvocationExpressionSyntax invocation && MethodName(invocation)?.Identifier.ValueText == providerMethod;
+                    if (!isProviderMethod && !Analyzers.Knowledge.DependencyInjectionApis.MayRegister(node))
+                    {
+                        continue;
+                    }
+
+                    model ??= await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+                    var operation = model?.GetOperation(node, cancellationToken);
+                    if (isProviderMethod && operation is Microsoft.CodeAnalysis.Operations.IInvocationOperation { TargetMethod.IsExtensionMethod: true })
+                    {
+                        return true;
+                    }
+
+                    if (operation is not null
+                        && apis.TryGetRegistration(operation, out var registration)
+                        && (registration?.ServiceType?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) == serviceName
+                            || registration?.ImplementationType?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) == serviceName))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
+    }
+
     private static bool TryScopedInvocation(InvocationExpressionSyntax invocation, SimpleNameSyntax name, IMethodSymbol method, out SyntaxNode replacement)
     {
         replacement = invocation;

@@ -26,6 +26,7 @@ public sealed class SingletonDatabaseObjectCodeFixProvider : CodeFixProvider
     public const string RegisterScopedKey = "DBC002.RegisterScoped";
     public const string DbContextFactoryKey = "DBC002.DbContextFactory";
     public const string ServiceScopeKey = "DBC002.ServiceScope";
+    public const string DataSourceKey = "DBC002.DataSource";
     public const string InvokeParameterKey = "DBC002.InvokeParameter";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.SingletonDatabaseObject);
@@ -127,6 +128,18 @@ public sealed class SingletonDatabaseObjectCodeFixProvider : CodeFixProvider
             }
         }
 
+        if (FindDataSource(compilation, dependency) is { } dataSource
+            && await ServiceRegistrationRewriter.IsRegisteredAsync(context.Document.Project.Solution, dataSource, context.CancellationToken).ConfigureAwait(false))
+        {
+            var source = new DataSourceSource(dataSource);
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    $"Inject {dataSource.Name} and create a connection per operation",
+                    cancellationToken => InjectedFactoryRewriter.ApplyAsync(plan, source, cancellationToken),
+                    DataSourceKey),
+                diagnostic);
+        }
+
         if (KnownTypes.ResolveOne(compilation, "Microsoft.Extensions.DependencyInjection.IServiceScopeFactory") is { } scopeFactory)
         {
             var generator = SyntaxGenerator.GetGenerator(context.Document);
@@ -145,6 +158,42 @@ public sealed class SingletonDatabaseObjectCodeFixProvider : CodeFixProvider
         var document = await InjectedFactoryRewriter.ApplyAsync(plan, source, cancellationToken).ConfigureAwait(false);
         var solution = document.Project.Solution;
         return await ServiceRegistrationRewriter.RegisterContextFactoryAsync(solution, context, cancellationToken).ConfigureAwait(false) ?? solution;
+    }
+
+    /// <summary>
+    /// The data source whose connections can stand in for <paramref name="connection"/>: the provider's own
+    /// (<c>NpgsqlConnection</c> → <c>NpgsqlDataSource</c>), or <c>DbDataSource</c> for a <c>DbConnection</c> or
+    /// <c>IDbConnection</c> dependency. Null for providers without one (SqlClient, Sqlite).
+    /// </summary>
+    private static INamedTypeSymbol? FindDataSource(Compilation compilation, ITypeSymbol connection)
+    {
+        var baseDataSource = KnownTypes.ResolveOne(compilation, "System.Data.Common.DbDataSource");
+        if (baseDataSource is null || connection is not INamedTypeSymbol named)
+        {
+            return null;
+        }
+
+        if (named.ToDisplayString() is "System.Data.Common.DbConnection" or "System.Data.IDbConnection")
+        {
+            return baseDataSource;
+        }
+
+        if (!named.Name.EndsWith("Connection", System.StringComparison.Ordinal) || named.ContainingNamespace is null)
+        {
+            return null;
+        }
+
+        var name = named.ContainingNamespace.ToDisplayString() + "." + named.Name.Substring(0, named.Name.Length - "Connection".Length) + "DataSource";
+        var candidate = KnownTypes.ResolveOne(compilation, name);
+        for (var current = candidate; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current, baseDataSource))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
     }
 
     private static bool IsEntityFrameworkContext(Compilation compilation, ITypeSymbol type)

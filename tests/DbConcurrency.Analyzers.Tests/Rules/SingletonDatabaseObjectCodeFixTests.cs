@@ -505,7 +505,7 @@ public class SingletonDatabaseObjectCodeFixTests
     }
 
     [Fact]
-    public async Task Middleware_fix_is_not_offered_when_other_members_use_the_dependency()
+    public async Task Middleware_fix_is_not_offered_when_other_members_use_the_dependency_or_the_constructor_is_an_expression()
     {
         await VerifyNoFixAsync(SingletonDatabaseObjectCodeFixProvider.InvokeParameterKey, """
             using Microsoft.AspNetCore.Http;
@@ -519,6 +519,105 @@ public class SingletonDatabaseObjectCodeFixTests
                 }
 
                 private Task Flush() => db.SaveChangesAsync();
+            }
+
+            public sealed class ArrowMiddleware
+            {
+                private readonly AppDbContext _db;
+
+                public ArrowMiddleware(RequestDelegate next, AppDbContext {|DBC002:db|}) => _db = db;
+
+                public Task InvokeAsync(HttpContext context) => _db.SaveChangesAsync();
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Npgsql_connection_in_a_singleton_becomes_the_registered_data_source_and_a_connection_per_operation()
+    {
+        await VerifyFixAsync(SingletonDatabaseObjectCodeFixProvider.DataSourceKey, """
+            public sealed class ReportService
+            {
+                private readonly NpgsqlConnection _connection;
+
+                public ReportService(NpgsqlConnection {|DBC002:connection|}) => _connection = connection;
+
+                public long Count()
+                {
+                    _connection.Open();
+                    using var command = new NpgsqlCommand("select count(*) from reports", _connection);
+                    return (long)command.ExecuteScalar()!;
+                }
+
+                public async Task<long> CountAsync(CancellationToken cancellationToken)
+                {
+                    await _connection.OpenAsync(cancellationToken);
+                    await using var command = new NpgsqlCommand("select count(*) from reports", _connection);
+                    return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+                }
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services, string connectionString)
+                {
+                    services.AddSingleton(NpgsqlDataSource.Create(connectionString));
+                    services.AddScoped(sp => sp.GetRequiredService<NpgsqlDataSource>().CreateConnection());
+                    services.{|DBC002:AddSingleton<ReportService>|}();
+                }
+            }
+            """, """
+            public sealed class ReportService
+            {
+                private readonly NpgsqlDataSource _dataSource;
+
+                public ReportService(NpgsqlDataSource dataSource) => _dataSource = dataSource;
+
+                public long Count()
+                {
+                    using var connection = _dataSource.CreateConnection();
+                    connection.Open();
+                    using var command = new NpgsqlCommand("select count(*) from reports", connection);
+                    return (long)command.ExecuteScalar()!;
+                }
+
+                public async Task<long> CountAsync(CancellationToken cancellationToken)
+                {
+                    await using var connection = _dataSource.CreateConnection();
+                    await connection.OpenAsync(cancellationToken);
+                    await using var command = new NpgsqlCommand("select count(*) from reports", connection);
+                    return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+                }
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services, string connectionString)
+                {
+                    services.AddSingleton(NpgsqlDataSource.Create(connectionString));
+                    services.AddScoped(sp => sp.GetRequiredService<NpgsqlDataSource>().CreateConnection());
+                    services.AddSingleton<ReportService>();
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Data_source_fix_is_not_offered_without_a_registered_data_source()
+    {
+        await VerifyNoFixAsync(SingletonDatabaseObjectCodeFixProvider.DataSourceKey, """
+            public sealed class ReportService(NpgsqlConnection {|DBC002:connection|})
+            {
+                public void Ping() => connection.Open();
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services, string connectionString)
+                {
+                    services.AddScoped(_ => new NpgsqlConnection(connectionString));
+                    services.{|DBC002:AddSingleton<ReportService>|}();
+                }
             }
             """);
     }
