@@ -70,24 +70,54 @@ internal static class InjectedFactoryRewriter
         var uses = plan.UseSites.SelectMany(site => site.Uses.Select(use => (Use: use, Site: site))).ToDictionary(pair => (SyntaxNode)pair.Use, pair => pair.Site);
         var sitesByOwner = plan.UseSites.ToDictionary(site => site.Owner);
 
-        var nodes = new List<SyntaxNode> { plan.ParameterSyntax };
-        nodes.AddRange(plan.ParameterReferences);
-        nodes.AddRange(plan.StorageWrites);
-        nodes.AddRange(uses.Keys);
-        nodes.AddRange(sitesByOwner.Keys);
         SyntaxNode? storageDeclaration = plan.Storage switch
         {
             VariableDeclaratorSyntax declarator => declarator.Parent!.Parent!,
             PropertyDeclarationSyntax property => property,
             _ => null,
         };
-        if (storageDeclaration is not null)
+
+        // A type that already has the factory (a second dependency fixed after the first) uses it: the
+        // dependency, its field and its assignment go, rather than a second factory coming in.
+        var existing = ExistingFactory(plan, source.FactoryType);
+        var writeStatements = plan.StorageWrites.Select(write => write.FirstAncestorOrSelf<ExpressionStatementSyntax>()).ToList();
+        var reuse = existing is not null && writeStatements.All(statement => statement is not null);
+        var removed = new SyntaxAnnotation("DBC002.removed");
+        var factoryName = reuse ? existing! : memberName;
+
+        var nodes = new List<SyntaxNode>();
+        nodes.AddRange(uses.Keys);
+        nodes.AddRange(sitesByOwner.Keys);
+        var removals = new HashSet<SyntaxNode>();
+        if (reuse)
         {
-            nodes.Add(storageDeclaration);
+            removals.Add(plan.ParameterSyntax);
+            removals.UnionWith(writeStatements!);
+            if (storageDeclaration is not null)
+            {
+                removals.Add(storageDeclaration);
+            }
+
+            nodes.AddRange(removals);
+        }
+        else
+        {
+            nodes.Add(plan.ParameterSyntax);
+            nodes.AddRange(plan.ParameterReferences);
+            nodes.AddRange(plan.StorageWrites);
+            if (storageDeclaration is not null)
+            {
+                nodes.Add(storageDeclaration);
+            }
         }
 
         var newRoot = root.ReplaceNodes(nodes, (original, rewritten) =>
         {
+            if (removals.Contains(original))
+            {
+                return rewritten.WithAdditionalAnnotations(removed);
+            }
+
             if (original == plan.ParameterSyntax)
             {
                 var parameter = (ParameterSyntax)rewritten;
@@ -101,8 +131,7 @@ internal static class InjectedFactoryRewriter
 
             if (sitesByOwner.TryGetValue(original, out var ownerSite))
             {
-                var factory = IdentifierName(memberName);
-                return AddLocal(rewritten, ownerSite, marker, source.CreateLocal(factory, localNames[original], ownerSite, model));
+                return AddLocal(rewritten, ownerSite, marker, source.CreateLocal(IdentifierName(factoryName), localNames[original], ownerSite, model));
             }
 
             if (original == storageDeclaration)
@@ -127,10 +156,49 @@ internal static class InjectedFactoryRewriter
             };
         });
 
+        if (reuse)
+        {
+            newRoot = newRoot.RemoveNodes(newRoot.GetAnnotatedNodes(removed), SyntaxRemoveOptions.KeepUnbalancedDirectives)!;
+        }
+
         newRoot = ImportNamespaces(newRoot, source.RequiredNamespaces, model);
         document = document.WithSyntaxRoot(newRoot);
         document = await Simplifier.ReduceAsync(document, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
         return await Formatter.FormatAsync(document, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// An instance field or property of the factory's type in the dependency's type, or another primary
+    /// constructor parameter of that type: what a fix made of an earlier dependency.
+    /// </summary>
+    private static string? ExistingFactory(InjectedFactoryPlan plan, ITypeSymbol factoryType)
+    {
+        var constructor = (IMethodSymbol)plan.Parameter.ContainingSymbol;
+        foreach (var member in constructor.ContainingType.GetMembers())
+        {
+            var type = member switch
+            {
+                IFieldSymbol { IsStatic: false, IsImplicitlyDeclared: false } field => field.Type,
+                IPropertySymbol { IsStatic: false, IsIndexer: false } property => property.Type,
+                _ => null,
+            };
+
+            if (type is not null && SymbolEqualityComparer.Default.Equals(type, factoryType) && !SymbolEqualityComparer.Default.Equals(member, plan.Member))
+            {
+                return member.Name;
+            }
+        }
+
+        var isPrimary = plan.ParameterSyntax.Parent?.Parent is TypeDeclarationSyntax;
+        foreach (var parameter in constructor.Parameters)
+        {
+            if (isPrimary && !SymbolEqualityComparer.Default.Equals(parameter, plan.Parameter) && SymbolEqualityComparer.Default.Equals(parameter.Type, factoryType))
+            {
+                return parameter.Name;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>"_db" becomes "_dbFactory", "Db" becomes "DbFactory": the member keeps its naming style.</summary>

@@ -167,7 +167,7 @@ internal sealed class PerUseFactoryPlan
         foreach (var pair in uses)
         {
             var site = UseSite.TryCreate(model, pair.Key, pair.Value.ToImmutableArray(), member, cancellationToken);
-            if (site is null || ReturnsDeferredWork(types, site, match.Kind))
+            if (site is null || site.ReturnsUnawaitedTask || ReturnsDeferredWork(types, site, match.Kind))
             {
                 return null;
             }
@@ -544,6 +544,14 @@ internal sealed class PerUseFactoryPlan
         public ITypeSymbol? ReturnType { get; }
 
         public bool IsAsync { get; }
+
+        /// <summary>
+        /// A method that hands back a task without awaiting it (<c>Task&lt;int&gt; CountAsync() => db.Jobs.CountAsync()</c>):
+        /// an instance disposed at its end would be disposed while the operation still runs.
+        /// </summary>
+        public bool ReturnsUnawaitedTask
+            => !IsAsync
+               && ReturnType is INamedTypeSymbol { Name: "Task" or "ValueTask", ContainingNamespace: { Name: "Tasks", ContainingNamespace: { Name: "Threading", ContainingNamespace.Name: "System" } } };
 
         /// <summary>For an expression body: whether the expression is the member's result.</summary>
         public bool ExpressionBodyReturnsValue { get; }

@@ -621,4 +621,79 @@ public class SingletonDatabaseObjectCodeFixTests
             }
             """);
     }
+
+    [Fact]
+    public async Task Fix_All_gives_every_dependency_of_a_worker_and_every_worker_its_own_per_operation_instance()
+    {
+        await VerifyFixAsync(SingletonDatabaseObjectCodeFixProvider.ServiceScopeKey, """
+            public sealed class Sync(AppDbContext {|DBC002:db|}, NpgsqlConnection {|DBC002:connection|}) : BackgroundService
+            {
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    await connection.OpenAsync(stoppingToken);
+                    await db.SaveChangesAsync(stoppingToken);
+                }
+            }
+
+            public sealed class Purge : BackgroundService
+            {
+                private readonly AppDbContext _db;
+
+                public Purge(AppDbContext {|DBC002:db|})
+                {
+                    _db = db;
+                }
+
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken) => await _db.SaveChangesAsync(stoppingToken);
+            }
+            """, """
+            public sealed class Sync(IServiceScopeFactory scopeFactory) : BackgroundService
+            {
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    await using var scope2 = scopeFactory.CreateAsyncScope();
+                    var connection = scope2.ServiceProvider.GetRequiredService<NpgsqlConnection>();
+                    await connection.OpenAsync(stoppingToken);
+                    await using var scope = scopeFactory.CreateAsyncScope();
+                    var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+                    await db.SaveChangesAsync(stoppingToken);
+                }
+            }
+
+            public sealed class Purge : BackgroundService
+            {
+                private readonly IServiceScopeFactory _scopeFactory;
+
+                public Purge(IServiceScopeFactory scopeFactory)
+                {
+                    _scopeFactory = scopeFactory;
+                }
+
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    await using var scope = _scopeFactory.CreateAsyncScope();
+                    var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+                    await db.SaveChangesAsync(stoppingToken);
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Factory_fixes_are_not_offered_where_a_task_is_returned_before_the_operation_ends()
+    {
+        const string Source = """
+            public sealed class Purge(AppDbContext {|DBC002:db|}) : BackgroundService
+            {
+                protected override Task ExecuteAsync(CancellationToken stoppingToken) => db.SaveChangesAsync(stoppingToken);
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services) => services.AddDbContextFactory<AppDbContext>();
+            }
+            """;
+        await VerifyNoFixAsync(SingletonDatabaseObjectCodeFixProvider.DbContextFactoryKey, Source);
+        await VerifyNoFixAsync(SingletonDatabaseObjectCodeFixProvider.ServiceScopeKey, Source);
+    }
 }

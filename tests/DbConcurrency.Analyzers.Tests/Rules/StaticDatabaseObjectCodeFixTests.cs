@@ -411,6 +411,24 @@ public class StaticDatabaseObjectCodeFixTests
             """);
     }
 
+    /// <summary>A per-use instance disposed when the method returns would be gone before the returned task finishes.</summary>
+    [Fact]
+    public async Task No_fix_when_a_task_is_returned_without_being_awaited()
+    {
+        await Verify.VerifyNoFixAsync(ReferenceSets.SqliteDapper, """
+            using System.Threading.Tasks;
+            using Dapper;
+            using Microsoft.Data.Sqlite;
+
+            public static class Counter
+            {
+                private static readonly SqliteConnection {|DBC001:Connection|} = new("Data Source=counter.db");
+
+                public static Task<long> CountAsync() => Connection.ExecuteScalarAsync<long>("select count(*) from todos");
+            }
+            """);
+    }
+
     [Fact]
     public async Task No_fix_for_an_in_memory_SQLite_database_that_one_connection_keeps_alive()
     {
