@@ -67,6 +67,7 @@ internal sealed class SingletonModel
     private readonly Dictionary<ITypeSymbol, TypeFacts> _facts = new(SymbolEqualityComparer.Default);
     private Dictionary<ISymbol, List<ServiceRegistration>>? _byService;
     private HashSet<ISymbol>? _registeredSingletons;
+    private HashSet<ISymbol>? _resolvableSingletons;
     private HashSet<ISymbol>? _neededBySingletons;
 
     public SingletonModel(Compilation compilation, DatabaseTypeCatalog catalog, DependencyInjectionApis apis, GuardApis guards)
@@ -139,7 +140,7 @@ internal sealed class SingletonModel
     {
         lock (_gate)
         {
-            return CapturesOf(type.OriginalDefinition, MaxDepth, cancellationToken);
+            return RootCaptures(type.OriginalDefinition, cancellationToken);
         }
     }
 
@@ -193,7 +194,7 @@ internal sealed class SingletonModel
 
         if (registration.ConstructedType is { } built)
         {
-            var captures = CapturesOf(built.OriginalDefinition, MaxDepth, cancellationToken);
+            var captures = RootCaptures(built.OriginalDefinition, cancellationToken);
             if (!captures.IsEmpty)
             {
                 objectType = captures[0].ObjectType;
@@ -214,6 +215,32 @@ internal sealed class SingletonModel
         objectType = service;
         chain = default;
         return false;
+    }
+
+    /// <summary>
+    /// A hosted service nobody else resolves runs its own loop: a connection it opens for itself (a LISTEN
+    /// loop, a queue reader) is used by that loop alone. What it is given in its constructor is still
+    /// shared with the root scope, and everything it holds is shared once it is also a registered singleton.
+    /// </summary>
+    private ImmutableArray<Capture> RootCaptures(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        var captures = CapturesOf(type, MaxDepth, cancellationToken);
+        ByService(cancellationToken);
+        if (!_apis.IsHostedService(type) || _resolvableSingletons!.Contains(type))
+        {
+            return captures;
+        }
+
+        var injected = ImmutableArray.CreateBuilder<Capture>();
+        foreach (var capture in captures)
+        {
+            if (capture.Member is IParameterSymbol)
+            {
+                injected.Add(capture);
+            }
+        }
+
+        return injected.Count == captures.Length ? captures : injected.ToImmutable();
     }
 
     private ImmutableArray<Capture> CapturesOf(INamedTypeSymbol type, int depth, CancellationToken cancellationToken)
@@ -342,6 +369,7 @@ internal sealed class SingletonModel
 
         var byService = new Dictionary<ISymbol, List<ServiceRegistration>>(SymbolEqualityComparer.Default);
         var singletons = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        var resolvable = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         foreach (var registration in ReadRegistrations(cancellationToken))
         {
             if (registration.ServiceType is { } service)
@@ -357,10 +385,18 @@ internal sealed class SingletonModel
             if (registration.Lifetime == ServiceLifetime.Singleton && registration.ConstructedType is { } built)
             {
                 singletons.Add(built.OriginalDefinition);
+
+                // Registered for the host only (AddHostedService, a descriptor for IHostedService): nobody else resolves it.
+                if (registration.Method != "AddHostedService"
+                    && !(registration.ServiceType is { } hosted && SymbolEqualityComparer.Default.Equals(hosted, _apis.HostedService)))
+                {
+                    resolvable.Add(built.OriginalDefinition);
+                }
             }
         }
 
         _registeredSingletons = singletons;
+        _resolvableSingletons = resolvable;
         return _byService = byService;
     }
 

@@ -573,6 +573,48 @@ public class SingletonDatabaseObjectAnalyzerTests
     }
 
     [Fact]
+    public async Task Hosted_service_loop_owning_its_own_connection_is_not_reported_unless_also_a_singleton_others_resolve()
+    {
+        await VerifyAsync("""
+            public sealed class Listener : BackgroundService
+            {
+                private NpgsqlConnection? _connection;
+
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    _connection = new NpgsqlConnection("Host=localhost");
+                    await _connection.OpenAsync(stoppingToken);
+                    while (!stoppingToken.IsCancellationRequested)
+                    {
+                        await _connection.WaitAsync(stoppingToken);
+                    }
+                }
+            }
+
+            public sealed class Queue : BackgroundService
+            {
+                private readonly NpgsqlConnection {|#0:_connection|} = new("Host=localhost");
+
+                public Task Enqueue(string item) => _connection.OpenAsync();
+
+                protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddHostedService<Listener>();
+                    services.{|#1:AddSingleton<Queue>|}();
+                    services.AddHostedService(sp => sp.GetRequiredService<Queue>());
+                }
+            }
+            """,
+            Dbc002(0, "Field '_connection' (NpgsqlConnection) of hosted service 'Queue'", "NpgsqlConnection", "Queue (hosted service) → NpgsqlConnection (connection)"),
+            Dbc002(1, "This AddSingleton registration", "NpgsqlConnection", "Queue (singleton) → NpgsqlConnection (connection)"));
+    }
+
+    [Fact]
     public async Task A_database_type_is_never_a_singleton_holder_itself()
     {
         await VerifyAsync("""
