@@ -26,6 +26,11 @@ internal static class TypeMembers
     public static bool IsAsyncDisposable(ITypeSymbol type)
         => IsSystemType(type, "IAsyncDisposable") || type.AllInterfaces.Any(i => IsSystemType(i, "IAsyncDisposable"));
 
+    /// <summary><c>Task</c>, <c>Task&lt;T&gt;</c>, <c>ValueTask</c>, <c>ValueTask&lt;T&gt;</c>: what a method hands back while its work may still run.</summary>
+    public static bool IsTaskLike(ITypeSymbol? type)
+        => type is INamedTypeSymbol { Name: "Task" or "ValueTask" } named
+           && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
+
     private static bool IsSystemType(ITypeSymbol type, string name)
         => type.Name == name && type.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true };
 }

@@ -114,23 +114,7 @@ internal sealed class DependencyInjectionApis
     }
 
     /// <summary>True for a class the host runs for its whole life: <c>IHostedService</c>, hence every <c>BackgroundService</c>.</summary>
-    public bool IsHostedService(INamedTypeSymbol type)
-    {
-        if (HostedService is null)
-        {
-            return false;
-        }
-
-        foreach (var @interface in type.AllInterfaces)
-        {
-            if (SymbolEqualityComparer.Default.Equals(@interface, HostedService))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public bool IsHostedService(INamedTypeSymbol type) => Implements(type, HostedService);
 
     /// <summary>
     /// True for conventional middleware: a constructor taking the next <c>RequestDelegate</c> and an

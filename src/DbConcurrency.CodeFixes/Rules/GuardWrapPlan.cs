@@ -120,7 +120,7 @@ internal sealed class GuardWrapPlan
             return null;
         }
 
-        var returnsTask = IsTaskLike(functionSymbol.ReturnType);
+        var returnsTask = TypeMembers.IsTaskLike(functionSymbol.ReturnType);
         var plan = new GuardWrapPlan(kind, guard, kind == GuardKind.Semaphore && (functionSymbol.IsAsync || returnsTask));
         for (var node = use; node is not null && node != function; node = node.Parent)
         {
@@ -313,10 +313,6 @@ internal sealed class GuardWrapPlan
             _ => model.GetDeclaredSymbol(function, cancellationToken) as IMethodSymbol,
         };
 
-    private static bool IsTaskLike(ITypeSymbol type)
-        => type.Name is "Task" or "ValueTask"
-           && type.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
-
     private static bool IsNonGenericTask(ITypeSymbol type)
-        => IsTaskLike(type) && type is INamedTypeSymbol { IsGenericType: false };
+        => TypeMembers.IsTaskLike(type) && type is INamedTypeSymbol { IsGenericType: false };
 }

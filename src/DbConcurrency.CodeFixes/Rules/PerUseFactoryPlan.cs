@@ -432,9 +432,7 @@ internal sealed class PerUseFactoryPlan
             return false;
         }
 
-        if (returnType is INamedTypeSymbol { IsGenericType: true } task
-            && task.Name is "Task" or "ValueTask"
-            && task.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks")
+        if (returnType is INamedTypeSymbol { IsGenericType: true } task && TypeMembers.IsTaskLike(task))
         {
             returnType = task.TypeArguments[0];
         }
@@ -549,9 +547,7 @@ internal sealed class PerUseFactoryPlan
         /// A method that hands back a task without awaiting it (<c>Task&lt;int&gt; CountAsync() => db.Jobs.CountAsync()</c>):
         /// an instance disposed at its end would be disposed while the operation still runs.
         /// </summary>
-        public bool ReturnsUnawaitedTask
-            => !IsAsync
-               && ReturnType is INamedTypeSymbol { Name: "Task" or "ValueTask", ContainingNamespace: { Name: "Tasks", ContainingNamespace: { Name: "Threading", ContainingNamespace.Name: "System" } } };
+        public bool ReturnsUnawaitedTask => !IsAsync && TypeMembers.IsTaskLike(ReturnType);
 
         /// <summary>For an expression body: whether the expression is the member's result.</summary>
         public bool ExpressionBodyReturnsValue { get; }
