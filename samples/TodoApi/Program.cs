@@ -23,6 +23,7 @@ app.MapPost("/todos", async (NewTodo todo, CancellationToken cancellationToken) 
     var created = await TodoStore.AddAsync(todo.Title, cancellationToken);
     return Results.Created($"/todos/{created.Id}", created);
 });
+app.MapPost("/todos/import", (string[] titles) => Results.Ok(new { imported = TodoImport.Import(titles) }));
 app.MapPost("/todos/{id:long}/done", (long id) => TodoStore.MarkDone(id) ? Results.NoContent() : Results.NotFound());
 
 // Archiving to the reporting database is on when a connection string for it is configured.

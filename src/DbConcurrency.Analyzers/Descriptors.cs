@@ -33,6 +33,17 @@ internal static class Descriptors
             + "(IDbContextFactory<T>, DbDataSource, IServiceScopeFactory) and create one instance per operation, register "
             + "the service as scoped, or, for middleware, take the dependency as an InvokeAsync parameter.");
 
+    public static readonly DiagnosticDescriptor ConcurrentDelegateCapture = Create(
+        DiagnosticIds.ConcurrentDelegateCapture,
+        title: "Database object captured by a delegate that runs concurrently",
+        messageFormat: "'{0}' ({1}) is {2} {3}, which runs on several threads at once",
+        DiagnosticSeverity.Warning,
+        description: "A Parallel body, a Task.Run left running, a thread, a timer callback, a PLINQ operator or an endpoint "
+            + "handler runs on several threads at the same time. A connection, command, reader, transaction or DbContext "
+            + "created outside it and used inside it is used by all of them at once and fails with 'There is already an open "
+            + "DataReader', 'A second operation was started on this context instance' or 'An operation is already in progress'. "
+            + "Create the object inside the delegate, or give each worker its own (Parallel's localInit/localFinally overload).");
+
     public static readonly DiagnosticDescriptor UnsynchronizedUse = Create(
         DiagnosticIds.UnsynchronizedUse,
         title: "Shared database object used without the synchronization its other uses have",

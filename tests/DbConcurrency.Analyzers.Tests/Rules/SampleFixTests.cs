@@ -68,15 +68,29 @@ public class SampleFixTests
         test.FixedState.Sources.Add(("Program.cs", program));
         foreach (var state in new[] { test.TestState, test.FixedState })
         {
-            foreach (var file in new[] { "Todo.cs", "TodoStore.cs", "TodoStats.cs", "TodoArchive.cs" })
+            foreach (var path in Directory.GetFiles(RepositoryRoot.Combine("samples", "TodoApi"), "*.cs").Order(StringComparer.Ordinal))
             {
-                state.Sources.Add((file, File.ReadAllText(RepositoryRoot.Combine("samples", "TodoApi", file))));
+                var file = Path.GetFileName(path);
+                if (file is not ("TodoSearch.cs" or "Program.cs"))
+                {
+                    state.Sources.Add((file, File.ReadAllText(path)));
+                }
             }
 
             state.Sources.Add(("GlobalUsings.cs", ImplicitUsings + WebImplicitUsings));
         }
 
         await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Fixed_sample_TodoImport_is_the_DBC003_per_worker_fix_applied_to_the_broken_one()
+    {
+        await VerifySampleFile<Analyzers.Rules.ConcurrentDelegateCaptureAnalyzer, CodeFixes.Rules.ConcurrentDelegateCaptureCodeFixProvider>(
+            "TodoImport.cs",
+            ReferenceSets.SqliteDapper,
+            ("            connection.Execute(\"insert", "            {|DBC003:connection|}.Execute(\"insert"),
+            CodeFixes.Rules.ConcurrentDelegateCaptureCodeFixProvider.PerWorkerKey);
     }
 
     [Fact]
@@ -97,7 +111,7 @@ public class SampleFixTests
             ("new TransactionScope()", "{|DBC006:new TransactionScope()|}"));
     }
 
-    private static async Task VerifySampleFile<TAnalyzer, TCodeFix>(string file, ReferenceSet references, (string Text, string Marked) finding)
+    private static async Task VerifySampleFile<TAnalyzer, TCodeFix>(string file, ReferenceSet references, (string Text, string Marked) finding, string? codeActionKey = null)
         where TAnalyzer : DiagnosticAnalyzer, new()
         where TCodeFix : CodeFixProvider, new()
     {
@@ -110,6 +124,7 @@ public class SampleFixTests
         {
             TestCode = broken.Replace(finding.Text, finding.Marked, StringComparison.Ordinal),
             FixedCode = fixedSource,
+            CodeActionEquivalenceKey = codeActionKey,
         };
         foreach (var state in new[] { test.TestState, test.FixedState })
         {

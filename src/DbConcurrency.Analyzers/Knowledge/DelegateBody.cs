@@ -1,0 +1,78 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
+
+namespace DbConcurrency.Analyzers.Knowledge;
+
+/// <summary>The code a delegate runs: a lambda's or anonymous method's body, or the method or local function a method group names.</summary>
+internal static class DelegateBody
+{
+    /// <summary>
+    /// The body behind <paramref name="value"/> and the span that counts as "inside" it: what is declared
+    /// there belongs to one run. A method group's body is found in the same file only.
+    /// </summary>
+    public static bool TryFind(IOperation value, out (IOperation Operation, TextSpan Span) body)
+    {
+        body = default;
+        while (value is IConversionOperation conversion)
+        {
+            value = conversion.Operand;
+        }
+
+        switch (value)
+        {
+            case IDelegateCreationOperation { Target: IAnonymousFunctionOperation function }:
+                body = (function.Body, function.Syntax.Span);
+                return true;
+
+            case IAnonymousFunctionOperation function:
+                body = (function.Body, function.Syntax.Span);
+                return true;
+
+            case IDelegateCreationOperation { Target: IMethodReferenceOperation reference }
+                when TryFindDeclaration(reference.Method, value.SemanticModel, out var declaration, out var operation):
+                body = (operation, declaration.Span);
+                return true;
+
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The operation of a source method or local function declared in the same file as <paramref name="model"/>'s.</summary>
+    public static bool TryFindMethodBody(IMethodSymbol method, SemanticModel? model, out IOperation body)
+    {
+        var found = TryFindDeclaration(method, model, out _, out body);
+        return found;
+    }
+
+    private static bool TryFindDeclaration(IMethodSymbol method, SemanticModel? model, out SyntaxNode declaration, out IOperation body)
+    {
+        declaration = null!;
+        body = null!;
+        if (model is null || method.DeclaringSyntaxReferences.Length != 1)
+        {
+            return false;
+        }
+
+        var reference = method.DeclaringSyntaxReferences[0];
+        if (reference.SyntaxTree != model.SyntaxTree)
+        {
+            return false;
+        }
+
+        declaration = reference.GetSyntax();
+        var operation = model.GetOperation(declaration);
+        switch (operation)
+        {
+            case ILocalFunctionOperation { Body: { } localBody }:
+                body = localBody;
+                return true;
+            case IMethodBodyOperation methodBody when (methodBody.BlockBody ?? methodBody.ExpressionBody) is { } block:
+                body = block;
+                return true;
+            default:
+                return false;
+        }
+    }
+}

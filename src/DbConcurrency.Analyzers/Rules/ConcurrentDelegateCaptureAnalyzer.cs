@@ -1,0 +1,181 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using DbConcurrency.Analyzers.Knowledge;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DbConcurrency.Analyzers.Rules;
+
+/// <summary>
+/// DBC003: a connection, command, reader, transaction or context created outside a delegate that runs on
+/// several threads at once (a <c>Parallel</c> body, a <c>Task.Run</c> left running, a thread, a timer, a
+/// PLINQ operator, an endpoint handler) and used inside it: a captured local or parameter, a field or
+/// auto-property of <c>this</c>, also through the type's own methods the delegate calls or names.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Diagnostic property: where the concurrent delegate starts and its length ("120:48"), for the fixes.</summary>
+    public const string DelegateSpanProperty = "DelegateSpan";
+
+    /// <summary>Diagnostic property: "Local" when the object is a local or parameter of the enclosing method, "Member" for a field or property.</summary>
+    public const string CapturedProperty = "Captured";
+
+    // Helpers calling helpers: deep enough for real code, bounded for recursion.
+    private const int MaxCallDepth = 3;
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.ConcurrentDelegateCapture);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            var catalog = DatabaseTypeCatalog.TryCreate(start.Compilation, start.Options.AnalyzerConfigOptionsProvider);
+            if (catalog is null)
+            {
+                return;
+            }
+
+            var apis = ConcurrentApis.Create(start.Compilation, start.Options.AnalyzerConfigOptionsProvider);
+            var guards = GuardApis.Create(start.Compilation);
+            start.RegisterOperationAction(
+                operation => Analyze(operation, apis, catalog, guards),
+                OperationKind.Invocation,
+                OperationKind.ObjectCreation,
+                OperationKind.EventAssignment);
+        });
+    }
+
+    private static void Analyze(OperationAnalysisContext context, ConcurrentApis apis, DatabaseTypeCatalog catalog, GuardApis guards)
+    {
+        var delegates = apis.DelegatesOf(context.Operation);
+        if (delegates.IsEmpty)
+        {
+            return;
+        }
+
+        var types = catalog.For(context.Operation.Syntax.SyntaxTree);
+        foreach (var concurrent in delegates)
+        {
+            if (DelegateBody.TryFind(concurrent.Value, out var body))
+            {
+                var walk = new Walk(context, catalog, types, guards, concurrent.Description, body.Span, context.ContainingSymbol.ContainingType);
+                walk.Visit(body.Operation, via: null, depth: MaxCallDepth);
+            }
+        }
+    }
+
+    /// <summary>One delegate's body searched for database objects it did not create; each object reported once.</summary>
+    private sealed class Walk
+    {
+        private readonly OperationAnalysisContext _context;
+        private readonly DatabaseTypeCatalog _catalog;
+        private readonly DatabaseTypes _types;
+        private readonly GuardApis _guards;
+        private readonly string _description;
+        private readonly Microsoft.CodeAnalysis.Text.TextSpan _span;
+        private readonly INamedTypeSymbol? _type;
+        private readonly HashSet<ISymbol> _reported = new(SymbolEqualityComparer.Default);
+        private readonly HashSet<IMethodSymbol> _visited = new(SymbolEqualityComparer.Default);
+
+        public Walk(OperationAnalysisContext context, DatabaseTypeCatalog catalog, DatabaseTypes types, GuardApis guards, string description, Microsoft.CodeAnalysis.Text.TextSpan span, INamedTypeSymbol? type)
+        {
+            _context = context;
+            _catalog = catalog;
+            _types = types;
+            _guards = guards;
+            _description = description;
+            _span = span;
+            _type = type;
+        }
+
+        /// <param name="via">The call inside the delegate that leads here, when this is a helper's body.</param>
+        public void Visit(IOperation body, IInvocationOperation? via, int depth)
+        {
+            foreach (var operation in body.DescendantsAndSelf())
+            {
+                switch (operation)
+                {
+                    case ILocalReferenceOperation reference when via is null && IsDeclaredOutside(reference.Local):
+                        Consider(operation, reference.Local, reference.Local.Type, via);
+                        break;
+
+                    case IParameterReferenceOperation reference when via is null && IsDeclaredOutside(reference.Parameter):
+                        Consider(operation, reference.Parameter, reference.Parameter.Type, via);
+                        break;
+
+                    case IFieldReferenceOperation { Instance: IInstanceReferenceOperation } reference
+                        when DatabaseMember.TryCreate(reference.Field.OriginalDefinition, _catalog, out var member):
+                        Consider(operation, member.Symbol, member.Type, via);
+                        break;
+
+                    case IPropertyReferenceOperation { Instance: IInstanceReferenceOperation } reference
+                        when DatabaseMember.TryCreate(reference.Property.OriginalDefinition, _catalog, out var member):
+                        Consider(operation, member.Symbol, member.Type, via);
+                        break;
+
+                    case IInvocationOperation invocation when depth > 0 && IsOwnHelper(invocation):
+                        if (_visited.Add(invocation.TargetMethod.OriginalDefinition)
+                            && DelegateBody.TryFindMethodBody(invocation.TargetMethod, invocation.SemanticModel, out var helper))
+                        {
+                            Visit(helper, via ?? invocation, depth - 1);
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        private void Consider(IOperation use, ISymbol symbol, ITypeSymbol type, IInvocationOperation? via)
+        {
+            if (_reported.Contains(symbol)
+                || !_types.TryClassify(type, out _)
+                || GuardAnalysis.Find(use, _guards, out _, out _) == GuardState.Guarded)
+            {
+                return;
+            }
+
+            _reported.Add(symbol);
+            var location = via is null ? NameLocation(use) : via.Syntax.GetLocation();
+            var how = via is null ? "captured by" : "used, through '" + via.TargetMethod.Name + "', by";
+            var properties = ImmutableDictionary<string, string?>.Empty
+                .Add(DelegateSpanProperty, _span.Start.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + _span.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Add(CapturedProperty, symbol is ILocalSymbol or IParameterSymbol ? "Local" : "Member");
+            _context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.ConcurrentDelegateCapture,
+                location,
+                properties,
+                symbol.Name,
+                DatabaseMember.DisplayName(type),
+                how,
+                _description));
+        }
+
+        /// <summary>A local or parameter the delegate did not declare itself: one instance for every run of it.</summary>
+        private bool IsDeclaredOutside(ISymbol symbol)
+        {
+            foreach (var reference in symbol.DeclaringSyntaxReferences)
+            {
+                if (reference.SyntaxTree == _context.Operation.Syntax.SyntaxTree && _span.Contains(reference.Span))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>A method of the same type called on <c>this</c> (or statically): its uses of the type's members run in the delegate too.</summary>
+        private bool IsOwnHelper(IInvocationOperation invocation)
+            => invocation.TargetMethod is { MethodKind: MethodKind.Ordinary, IsAbstract: false } method
+               && (invocation.Instance is null or IInstanceReferenceOperation)
+               && SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, _type?.OriginalDefinition);
+
+        private static Location NameLocation(IOperation use)
+            => use.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access ? access.Name.GetLocation() : use.Syntax.GetLocation();
+    }
+}

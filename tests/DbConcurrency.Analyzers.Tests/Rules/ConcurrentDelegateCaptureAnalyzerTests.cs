@@ -1,0 +1,361 @@
+using DbConcurrency.Analyzers.Tests.Verifiers;
+using Microsoft.CodeAnalysis.Testing;
+using Verify = DbConcurrency.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<DbConcurrency.Analyzers.Rules.ConcurrentDelegateCaptureAnalyzer>;
+
+namespace DbConcurrency.Analyzers.Tests.Rules;
+
+public class ConcurrentDelegateCaptureAnalyzerTests
+{
+    private const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using System.Linq;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Dapper;
+        using Microsoft.Data.Sqlite;
+
+        """;
+
+    private static DiagnosticResult Dbc003(int location, string name, string type, string how, string entryPoint)
+        => Verify.Diagnostic("DBC003").WithLocation(location).WithArguments(name, type, how, entryPoint);
+
+    private static DiagnosticResult Captured(int location, string name, string type, string entryPoint)
+        => Dbc003(location, name, type, "captured by", entryPoint);
+
+    private static Task VerifySqliteAsync(string source, params DiagnosticResult[] expected)
+        => Verify.VerifyAsync(ReferenceSets.SqliteDapper, Usings + source, expected);
+
+    [Fact]
+    public void Message_reads_as_one_sentence()
+    {
+        var descriptor = Analyzers.Descriptors.ConcurrentDelegateCapture;
+        var message = string.Format(
+            System.Globalization.CultureInfo.InvariantCulture,
+            descriptor.MessageFormat.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "_connection",
+            "SqlConnection",
+            "captured by",
+            "a Parallel.ForEach body");
+        Assert.Equal("'_connection' (SqlConnection) is captured by a Parallel.ForEach body, which runs on several threads at once", message);
+    }
+
+    [Fact]
+    public async Task Local_connection_used_in_a_Parallel_ForEach_body_is_reported_on_the_use()
+    {
+        await VerifySqliteAsync("""
+            public static class Import
+            {
+                public static void Run(IEnumerable<string> titles)
+                {
+                    using var connection = new SqliteConnection("Data Source=todos.db");
+                    connection.Open();
+                    Parallel.ForEach(titles, title =>
+                    {
+                        {|#0:connection|}.Execute("insert into todos(title) values (@title)", new { title });
+                        connection.Execute("select 1");
+                    });
+                }
+            }
+            """,
+            Captured(0, "connection", "SqliteConnection", "a Parallel.ForEach body"));
+    }
+
+    [Fact]
+    public async Task Field_and_command_bound_to_a_shared_connection_in_Parallel_For_are_reported()
+    {
+        await VerifySqliteAsync("""
+            public sealed class Importer(SqliteConnection connection)
+            {
+                private readonly SqliteConnection _connection = connection;
+
+                public void Run(string[] titles)
+                {
+                    var command = _connection.CreateCommand();
+                    command.CommandText = "insert into todos(title) values ($title)";
+                    Parallel.For(0, titles.Length, i =>
+                    {
+                        {|#0:command|}.Parameters.AddWithValue("$title", titles[i]);
+                        this.{|#1:_connection|}.Execute("select 1");
+                    });
+                }
+            }
+            """,
+            Captured(0, "command", "SqliteCommand", "a Parallel.For body"),
+            Captured(1, "_connection", "SqliteConnection", "a Parallel.For body"));
+    }
+
+    [Theory]
+    [InlineData("EfCore8")]
+    [InlineData("EfCore9")]
+    public async Task DbContext_field_in_Parallel_ForEachAsync_and_Task_Run_left_running_is_reported(string library)
+    {
+        await Verify.VerifyAsync(ReferenceSets.ByName(library), """
+            using System.Collections.Generic;
+            using System.Linq;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.EntityFrameworkCore;
+
+            public class ShopContext : DbContext
+            {
+                public DbSet<Order> Orders => Set<Order>();
+            }
+
+            public class Order
+            {
+                public int Id { get; set; }
+            }
+
+            public sealed class Pricing(ShopContext db)
+            {
+                private ShopContext Db { get; } = db;
+
+                public Task Reprice(IEnumerable<int> ids, CancellationToken cancellationToken)
+                    => Parallel.ForEachAsync(ids, cancellationToken, async (id, token) => await {|#0:Db|}.Orders.FindAsync(new object[] { id }, token));
+
+                public Task Warm() => Task.Run(() => {|#1:db|}.Orders.Count());
+            }
+            """,
+            Captured(0, "Db", "ShopContext", "a Parallel.ForEachAsync body"),
+            Captured(1, "db", "ShopContext", "a Task.Run delegate"));
+    }
+
+    [Fact]
+    public async Task Threads_pool_items_timers_and_Parallel_Invoke_are_concurrent()
+    {
+        await VerifySqliteAsync("""
+            public sealed class Jobs
+            {
+                private readonly SqliteConnection _connection = new("Data Source=jobs.db");
+                private System.Threading.Timer? _timer;
+
+                public void Start(System.Timers.Timer ticker)
+                {
+                    var connection = new SqliteConnection("Data Source=jobs.db");
+                    new Thread(() => {|#0:connection|}.Open()).Start();
+                    ThreadPool.QueueUserWorkItem(_ => {|#1:_connection|}.Open());
+                    _timer = new System.Threading.Timer(_ => {|#2:_connection|}.Close(), null, 0, 1000);
+                    ticker.Elapsed += (_, _) => {|#3:connection|}.Close();
+                    Parallel.Invoke(() => {|#4:connection|}.Open(), () => {|#5:connection|}.Close());
+                    Task.Factory.StartNew(() => {|#6:_connection|}.Open());
+                }
+            }
+            """,
+            Captured(0, "connection", "SqliteConnection", "a Thread"),
+            Captured(1, "_connection", "SqliteConnection", "a ThreadPool work item"),
+            Captured(2, "_connection", "SqliteConnection", "a Timer callback"),
+            Captured(3, "connection", "SqliteConnection", "a Timer.Elapsed handler"),
+            Captured(4, "connection", "SqliteConnection", "a Parallel.Invoke action"),
+            Captured(5, "connection", "SqliteConnection", "a Parallel.Invoke action"),
+            Captured(6, "_connection", "SqliteConnection", "a Task.Factory.StartNew delegate"));
+    }
+
+    [Fact]
+    public async Task PLINQ_operators_after_AsParallel_are_concurrent_sequential_LINQ_is_not()
+    {
+        await VerifySqliteAsync("""
+            public static class Report
+            {
+                public static void Run(SqliteConnection connection, int[] ids)
+                {
+                    var names = ids.AsParallel().Select(id => {|#0:connection|}.QuerySingle<string>("select title from todos where id = @id", new { id })).ToList();
+                    ids.AsParallel().ForAll(id => {|#1:connection|}.Execute("delete from todos where id = @id", new { id }));
+                    var sequential = ids.Select(id => connection.QuerySingle<string>("select 1")).ToList();
+                    ids.ToList().ForEach(id => connection.Execute("select 1"));
+                }
+            }
+            """,
+            Captured(0, "connection", "SqliteConnection", "a PLINQ Select"),
+            Captured(1, "connection", "SqliteConnection", "a PLINQ ForAll"));
+    }
+
+    [Fact]
+    public async Task Method_groups_local_functions_and_helpers_the_delegate_calls_are_followed()
+    {
+        await VerifySqliteAsync("""
+            public sealed class Batches
+            {
+                private readonly SqliteConnection _connection = new("Data Source=batches.db");
+
+                public void Run(int[] batches)
+                {
+                    Parallel.ForEach(batches, ProcessBatch);
+                    Parallel.ForEach(batches, batch => {|#1:Save(batch)|});
+
+                    var shared = new SqliteConnection("Data Source=batches.db");
+                    Parallel.ForEach(batches, Local);
+
+                    void Local(int batch) => {|#2:shared|}.Execute("select @batch", new { batch });
+                }
+
+                private void ProcessBatch(int batch) => {|#0:_connection|}.Execute("select @batch", new { batch });
+
+                private void Save(int batch) => Write(batch);
+
+                private void Write(int batch) => _connection.Execute("select @batch", new { batch });
+            }
+            """,
+            Captured(0, "_connection", "SqliteConnection", "a Parallel.ForEach body"),
+            Dbc003(1, "_connection", "SqliteConnection", "used, through 'Save', by", "a Parallel.ForEach body"),
+            Captured(2, "shared", "SqliteConnection", "a Parallel.ForEach body"));
+    }
+
+    [Fact]
+    public async Task Endpoint_handler_capturing_one_connection_for_every_request_is_reported()
+    {
+        await Verify.VerifyAsync(ReferenceSets.AspNetCore8, """
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using Microsoft.EntityFrameworkCore;
+            using Npgsql;
+
+            public class AppDbContext(DbContextOptions<AppDbContext> options) : DbContext(options) { }
+
+            public static class Endpoints
+            {
+                public static void Map(WebApplication app, NpgsqlConnection connection)
+                {
+                    app.MapGet("/ping", () => {|#0:connection|}.State.ToString());
+                    app.MapPost("/save", async (AppDbContext db) => await db.SaveChangesAsync());
+                }
+            }
+            """,
+            Captured(0, "connection", "NpgsqlConnection", "a MapGet handler"));
+    }
+
+    [Fact]
+    public async Task Objects_created_inside_per_worker_state_safe_factories_and_per_iteration_arguments_are_not_reported()
+    {
+        await Verify.VerifyAsync(ReferenceSets.Npgsql8, """
+            using System.Collections.Generic;
+            using System.Threading.Tasks;
+            using Npgsql;
+
+            public static class Import
+            {
+                public static void Run(IEnumerable<string> titles, NpgsqlDataSource dataSource, string connectionString, List<NpgsqlConnection> perItem)
+                {
+                    Parallel.ForEach(titles, title =>
+                    {
+                        using var connection = dataSource.OpenConnection();
+                        using var command = new NpgsqlCommand("insert into todos(title) values ($1)", connection);
+                        command.Parameters.AddWithValue(title);
+                        command.ExecuteNonQuery();
+                    });
+
+                    Parallel.ForEach(
+                        titles,
+                        () => new NpgsqlConnection(connectionString),
+                        (title, state, connection) =>
+                        {
+                            connection.Open();
+                            return connection;
+                        },
+                        connection => connection.Dispose());
+
+                    Parallel.ForEach(perItem, connection => connection.Open());
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Task_Run_awaited_or_waited_on_the_spot_one_worker_at_a_time_and_guarded_uses_are_not_reported()
+    {
+        await VerifySqliteAsync("""
+            public sealed class Db(SqliteConnection connection)
+            {
+                private readonly object _gate = new();
+
+                public async Task<long> Count()
+                {
+                    await Task.Run(() => connection.Open()).ConfigureAwait(false);
+                    Task.Run(() => connection.Close()).Wait();
+                    return await Task.Run(() => connection.ExecuteScalar<long>("select count(*) from todos"));
+                }
+
+                public void OneAtATime(int[] ids)
+                    => Parallel.ForEach(ids, new ParallelOptions { MaxDegreeOfParallelism = 1 }, id => connection.Execute("select @id", new { id }));
+
+                public void Locked(int[] ids)
+                {
+                    Parallel.ForEach(ids, id =>
+                    {
+                        lock (_gate)
+                        {
+                            connection.Execute("delete from todos where id = @id", new { id });
+                        }
+                    });
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Static_members_are_left_to_DBC001()
+    {
+        await VerifySqliteAsync("""
+            public static class Store
+            {
+                private static readonly SqliteConnection Connection = new("Data Source=todos.db");
+
+                public static void Run(int[] ids) => Parallel.ForEach(ids, id => Connection.Execute("select 1"));
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Users_own_concurrent_methods_come_from_editorconfig()
+    {
+        await Verify.VerifyAsync(ReferenceSets.SqliteDapper, Usings + """
+            namespace MyApp.Jobs
+            {
+                public static class Fanout
+                {
+                    public static void Run(int[] items, Action<int> work) => Parallel.ForEach(items, work);
+                }
+
+                public static class Caller
+                {
+                    public static void Go(SqliteConnection connection, int[] items)
+                        => Fanout.Run(items, item => {|#0:connection|}.Execute("select 1"));
+                }
+            }
+            """,
+            """
+            root = true
+
+            [*.cs]
+            dotnet_code_quality.DBC.concurrent_methods = MyApp.Jobs.Fanout.Run, Not A Name, MyApp.Missing.Type.Go
+            """,
+            Captured(0, "connection", "SqliteConnection", "a Fanout.Run delegate"));
+    }
+
+    [Fact]
+    public async Task Library_absent_reports_nothing_and_does_not_throw()
+    {
+        await Verify.VerifyAsync(ReferenceSets.Net80, """
+            using System.Threading.Tasks;
+
+            public static class Import
+            {
+                public static void Run(int[] ids, {|CS0246:SqlConnection|} connection)
+                    => Parallel.ForEach(ids, id => connection.Open());
+            }
+            """);
+    }
+
+    [Theory]
+    [InlineData("static class S { static void M(SqliteConnection c, int[] ids) => Parallel.ForEach(ids, id => c.")]
+    [InlineData("static class S { static void M(SqliteConnection c, int[] ids) => Parallel.ForEach(ids, ")]
+    [InlineData("static class S { static void M(SqliteConnection c) => Task.Run(() => c.Open()")]
+    [InlineData("static class S { static void M(SqliteConnection c) => new Thread(Missing).Start(); }")]
+    [InlineData("static class S { static void M(SqliteConnection c, int[] ids) => ids.AsParallel().Select(i => c.Query<int>(\"\")).")]
+    [InlineData("class S { SqliteConnection _c; void M(int[] ids) => Parallel.ForEach(ids, Helper); void Helper(int i) => _c.Open(")]
+    public async Task Incomplete_code_as_typed_in_the_IDE_does_not_throw(string code)
+    {
+        var exceptions = await AnalyzerRun.ExceptionsAsync(new Analyzers.Rules.ConcurrentDelegateCaptureAnalyzer(), ReferenceSets.SqliteDapper, Usings + code);
+        Assert.Empty(exceptions);
+    }
+}

@@ -1,0 +1,235 @@
+using DbConcurrency.Analyzers.Tests.Verifiers;
+using DbConcurrency.CodeFixes.Rules;
+using Fix = DbConcurrency.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<DbConcurrency.Analyzers.Rules.ConcurrentDelegateCaptureAnalyzer, DbConcurrency.CodeFixes.Rules.ConcurrentDelegateCaptureCodeFixProvider>;
+
+namespace DbConcurrency.Analyzers.Tests.Rules;
+
+public class ConcurrentDelegateCaptureCodeFixTests
+{
+    private const string Usings = """
+        using System.Collections.Generic;
+        using System.Linq;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Dapper;
+        using Microsoft.Data.Sqlite;
+
+        """;
+
+    private static Task VerifyFixAsync(string key, string source, string fixedSource, ReferenceSet? references = null, string usings = Usings)
+        => new Fix.Test(references ?? ReferenceSets.SqliteDapper)
+        {
+            TestCode = usings + source,
+            FixedCode = usings + fixedSource,
+            CodeActionEquivalenceKey = key,
+        }.RunAsync();
+
+    [Fact]
+    public async Task Create_inside_copies_the_creation_and_the_open_into_the_body()
+    {
+        await VerifyFixAsync(ConcurrentDelegateCaptureCodeFixProvider.CreateInsideKey, """
+            public static class Import
+            {
+                public static void Run(IEnumerable<string> titles, string connectionString)
+                {
+                    using var connection = new SqliteConnection(connectionString);
+                    connection.Open();
+                    connection.Execute("create table if not exists todos (title text)");
+                    Parallel.ForEach(titles, title => {|DBC003:connection|}.Execute("insert into todos(title) values (@title)", new { title }));
+                }
+            }
+            """, """
+            public static class Import
+            {
+                public static void Run(IEnumerable<string> titles, string connectionString)
+                {
+                    using var connection = new SqliteConnection(connectionString);
+                    connection.Open();
+                    connection.Execute("create table if not exists todos (title text)");
+                    Parallel.ForEach(titles, title =>
+                    {
+                        using var connection = new SqliteConnection(connectionString);
+                        connection.Open();
+                        connection.Execute("insert into todos(title) values (@title)", new { title });
+                    });
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Create_inside_an_async_delegate_opens_asynchronously_and_disposes_with_await_using()
+    {
+        await VerifyFixAsync(ConcurrentDelegateCaptureCodeFixProvider.CreateInsideKey, """
+            public static class Import
+            {
+                public static async Task Run(IEnumerable<string> titles, CancellationToken cancellationToken)
+                {
+                    SqliteConnection connection = new("Data Source=todos.db");
+                    await connection.OpenAsync(cancellationToken);
+                    await Parallel.ForEachAsync(titles, cancellationToken, async (title, token) =>
+                    {
+                        await {|DBC003:connection|}.ExecuteAsync("insert into todos(title) values (@title)", new { title });
+                    });
+                }
+            }
+            """, """
+            public static class Import
+            {
+                public static async Task Run(IEnumerable<string> titles, CancellationToken cancellationToken)
+                {
+                    SqliteConnection connection = new("Data Source=todos.db");
+                    await connection.OpenAsync(cancellationToken);
+                    await Parallel.ForEachAsync(titles, cancellationToken, async (title, token) =>
+                    {
+                        await using SqliteConnection connection = new("Data Source=todos.db");
+                        await connection.OpenAsync(cancellationToken);
+                        await connection.ExecuteAsync("insert into todos(title) values (@title)", new { title });
+                    });
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Create_inside_a_Task_Run_that_returns_a_value_keeps_the_result()
+    {
+        await VerifyFixAsync(ConcurrentDelegateCaptureCodeFixProvider.CreateInsideKey, """
+            public static class Counter
+            {
+                public static Task<long> Start(string connectionString)
+                {
+                    var connection = new SqliteConnection(connectionString);
+                    return Task.Run(() => {|DBC003:connection|}.ExecuteScalar<long>("select count(*) from todos"));
+                }
+            }
+            """, """
+            public static class Counter
+            {
+                public static Task<long> Start(string connectionString)
+                {
+                    var connection = new SqliteConnection(connectionString);
+                    return Task.Run(() =>
+                    {
+                        using var connection = new SqliteConnection(connectionString);
+                        return connection.ExecuteScalar<long>("select count(*) from todos");
+                    });
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Per_worker_rewrites_Parallel_ForEach_to_the_localInit_localFinally_overload()
+    {
+        await VerifyFixAsync(ConcurrentDelegateCaptureCodeFixProvider.PerWorkerKey, """
+            public static class Import
+            {
+                public static void Run(IEnumerable<string> titles)
+                {
+                    SqliteConnection connection = new("Data Source=todos.db");
+                    connection.Open();
+                    Parallel.ForEach(titles, title =>
+                    {
+                        if (title.Length == 0)
+                        {
+                            return;
+                        }
+
+                        {|DBC003:connection|}.Execute("insert into todos(title) values (@title)", new { title });
+                    });
+                }
+            }
+            """, """
+            public static class Import
+            {
+                public static void Run(IEnumerable<string> titles)
+                {
+                    SqliteConnection connection = new("Data Source=todos.db");
+                    connection.Open();
+                    Parallel.ForEach(titles, () =>
+                    {
+                        SqliteConnection connection = new("Data Source=todos.db");
+                        connection.Open();
+                        return connection;
+                    }, (title, state, connection) =>
+                    {
+                        if (title.Length == 0)
+                        {
+                            return connection;
+                        }
+
+                        connection.Execute("insert into todos(title) values (@title)", new { title });
+                        return connection;
+                    }, connection => connection.Dispose());
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Per_worker_rewrites_Parallel_For_with_options_and_an_unopened_connection()
+    {
+        await VerifyFixAsync(ConcurrentDelegateCaptureCodeFixProvider.PerWorkerKey, """
+            public static class Import
+            {
+                public static void Run(string[] titles, ParallelOptions options)
+                {
+                    var connection = new SqliteConnection("Data Source=todos.db");
+                    Parallel.For(0, titles.Length, options, (i, loop) => {|DBC003:connection|}.Execute("insert into todos(title) values (@title)", new { title = titles[i] }));
+                }
+            }
+            """, """
+            public static class Import
+            {
+                public static void Run(string[] titles, ParallelOptions options)
+                {
+                    var connection = new SqliteConnection("Data Source=todos.db");
+                    Parallel.For(0, titles.Length, options, () => new SqliteConnection("Data Source=todos.db"), (i, loop, connection) =>
+                    {
+                        connection.Execute("insert into todos(title) values (@title)", new { title = titles[i] });
+                        return connection;
+                    }, connection => connection.Dispose());
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task No_fix_for_fields_for_commands_made_from_a_shared_connection_or_for_parameters()
+    {
+        const string Source = """
+            public sealed class Import(SqliteConnection connection)
+            {
+                private readonly SqliteConnection _connection = connection;
+
+                public void Run(string[] titles, SqliteConnection given)
+                {
+                    var command = _connection.CreateCommand();
+                    Parallel.ForEach(titles, title => {|DBC003:command|}.ExecuteNonQuery());
+                    Parallel.ForEach(titles, title => {|DBC003:_connection|}.Open());
+                    Parallel.ForEach(titles, title => {|DBC003:given|}.Open());
+                }
+            }
+            """;
+        await VerifyFixAsync(ConcurrentDelegateCaptureCodeFixProvider.CreateInsideKey, Source, Source);
+        await VerifyFixAsync(ConcurrentDelegateCaptureCodeFixProvider.PerWorkerKey, Source, Source);
+    }
+
+    [Fact]
+    public async Task Per_worker_is_not_offered_for_Task_Run_or_async_bodies()
+    {
+        const string Source = """
+            public static class Import
+            {
+                public static async Task Run(string[] titles)
+                {
+                    var connection = new SqliteConnection("Data Source=todos.db");
+                    _ = Task.Run(() => {|DBC003:connection|}.Open());
+                    await Parallel.ForEachAsync(titles, async (title, token) => await {|DBC003:connection|}.OpenAsync(token));
+                }
+            }
+            """;
+        await VerifyFixAsync(ConcurrentDelegateCaptureCodeFixProvider.PerWorkerKey, Source, Source);
+    }
+}
