@@ -29,9 +29,12 @@ app.MapPost("/todos/{id:long}/done", (long id) => TodoStore.MarkDone(id) ? Resul
 // Archiving to the reporting database is on when a connection string for it is configured.
 if (app.Configuration.GetConnectionString("Archive") is { } archiveConnectionString)
 {
-    var archive = new TodoArchive(NpgsqlDataSource.Create(archiveConnectionString));
+    var archiveSource = NpgsqlDataSource.Create(archiveConnectionString);
+    var archive = new TodoArchive(archiveSource);
+    var report = new TodoReport(archiveSource);
     app.MapPost("/todos/archive", async (CancellationToken cancellationToken) =>
         Results.Ok(await archive.ArchiveAsync(TodoStore.All().Where(todo => todo.Done).ToList(), cancellationToken)));
+    app.MapGet("/todos/archive/counts", async (string[] prefix) => Results.Ok(await report.CountsAsync(prefix)));
 }
 
 app.Run();

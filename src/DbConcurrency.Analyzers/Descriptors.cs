@@ -44,6 +44,18 @@ internal static class Descriptors
             + "DataReader', 'A second operation was started on this context instance' or 'An operation is already in progress'. "
             + "Create the object inside the delegate, or give each worker its own (Parallel's localInit/localFinally overload).");
 
+    public static readonly DiagnosticDescriptor OverlappingOperations = Create(
+        DiagnosticIds.OverlappingOperations,
+        title: "Overlapping asynchronous operations on one database object",
+        messageFormat: "'{0}' ({1}) starts {2} while {3} is still running on it, and it allows one operation at a time",
+        DiagnosticSeverity.Warning,
+        description: "An asynchronous operation on a connection, command or DbContext runs until its task completes. Starting "
+            + "another operation on the same object before awaiting the first — tasks kept and awaited later, Task.WhenAll over "
+            + "queries on one context, one task per item from Select, a task per loop iteration awaited after the loop, a "
+            + "discarded SaveChangesAsync — fails with 'A second operation was started on this context instance before a "
+            + "previous operation completed' or 'An operation is already in progress'. Await each operation before the next, "
+            + "or give each task its own instance from a factory.");
+
     public static readonly DiagnosticDescriptor UnsynchronizedUse = Create(
         DiagnosticIds.UnsynchronizedUse,
         title: "Shared database object used without the synchronization its other uses have",

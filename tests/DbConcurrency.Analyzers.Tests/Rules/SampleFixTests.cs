@@ -94,6 +94,15 @@ public class SampleFixTests
     }
 
     [Fact]
+    public async Task Fixed_sample_TodoReport_is_the_DBC004_sequential_fix_applied_to_the_broken_one()
+    {
+        await VerifySampleFile<Analyzers.Rules.OverlappingOperationsAnalyzer, CodeFixes.Rules.OverlappingOperationsCodeFixProvider>(
+            "TodoReport.cs",
+            ReferenceSets.NpgsqlDapper,
+            ("connection.ExecuteScalarAsync<long>", "connection.{|DBC004:ExecuteScalarAsync<long>|}"));
+    }
+
+    [Fact]
     public async Task Fixed_sample_TodoStats_is_the_DBC005_fix_applied_to_the_broken_one()
     {
         await VerifySampleFile<Analyzers.Rules.UnsynchronizedUseAnalyzer, CodeFixes.Rules.UnsynchronizedUseCodeFixProvider>(

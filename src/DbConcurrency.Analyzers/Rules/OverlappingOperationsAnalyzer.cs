@@ -1,0 +1,310 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using DbConcurrency.Analyzers.Knowledge;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
+
+namespace DbConcurrency.Analyzers.Rules;
+
+/// <summary>
+/// DBC004: an operation on a connection, command or context that starts while an earlier asynchronous
+/// operation on the same object is still running — a task kept in a variable and awaited later, handed to
+/// <c>Task.WhenAll</c>, discarded (<c>_ = db.SaveChangesAsync()</c>), started in a loop and awaited after
+/// it, or started once per item by a <c>Select</c> whose tasks all run together.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Diagnostic property: "Select" when each item of a <c>Select</c> starts the operation, for the fix.</summary>
+    public const string ShapeProperty = "Shape";
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.OverlappingOperations);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            var catalog = DatabaseTypeCatalog.TryCreate(start.Compilation, start.Options.AnalyzerConfigOptionsProvider);
+            if (catalog is null)
+            {
+                return;
+            }
+
+            start.RegisterOperationBlockAction(block =>
+            {
+                foreach (var operation in block.OperationBlocks)
+                {
+                    if (operation is IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)
+                    {
+                        new Function(block, catalog.For(operation.Syntax.SyntaxTree), operation).Analyze();
+                    }
+                }
+            });
+        });
+    }
+
+    /// <summary>One method, lambda or local function body, read in source order; nested functions are read on their own.</summary>
+    private sealed class Function
+    {
+        private readonly OperationBlockAnalysisContext _context;
+        private readonly DatabaseTypes _types;
+        private readonly IOperation _body;
+        private readonly Dictionary<ISymbol, ISymbol> _aliases;
+        private readonly List<Started> _started = new();
+
+        public Function(OperationBlockAnalysisContext context, DatabaseTypes types, IOperation body, Dictionary<ISymbol, ISymbol>? aliases = null)
+        {
+            _context = context;
+            _types = types;
+            _body = body;
+            _aliases = aliases ?? DatabaseOperations.FindAliases(body, types);
+        }
+
+        public void Analyze()
+        {
+            foreach (var operation in OwnOperations(_body))
+            {
+                switch (operation)
+                {
+                    case IInvocationOperation invocation when DatabaseOperations.TryGetTarget(invocation, _types, _aliases, out var target, out var type):
+                        Check(invocation, target, type);
+                        break;
+
+                    case IAnonymousFunctionOperation function:
+                        AnalyzeNested(function, function.Body);
+                        break;
+
+                    case ILocalFunctionOperation { Body: { } localBody }:
+                        new Function(_context, _types, localBody, _aliases).Analyze();
+                        break;
+                }
+            }
+        }
+
+        private void AnalyzeNested(IAnonymousFunctionOperation function, IBlockOperation body)
+        {
+            new Function(_context, _types, body, _aliases).Analyze();
+
+            // items.Select(x => db.FindAsync(x)): every item starts one, and whoever consumes the tasks
+            // (Task.WhenAll, ToList) has them all running at once.
+            if (!IsSelectOverItems(function, out var select))
+            {
+                return;
+            }
+
+            var reported = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            foreach (var operation in OwnOperations(body))
+            {
+                if (operation is IInvocationOperation invocation
+                    && DatabaseOperations.IsTaskLike(invocation.TargetMethod.ReturnType)
+                    && DatabaseOperations.TryGetTarget(invocation, _types, _aliases, out var target, out var type)
+                    && !function.Syntax.Span.Contains(DeclarationSpan(target))
+                    && reported.Add(target))
+                {
+                    Report(invocation, target, type, "'" + invocation.TargetMethod.Name + "' for every item of the " + select.TargetMethod.Name, "the '" + invocation.TargetMethod.Name + "' of the other items", "Select");
+                }
+            }
+        }
+
+        private void Check(IInvocationOperation invocation, ISymbol target, ITypeSymbol type)
+        {
+            var start = invocation.Syntax.SpanStart;
+            foreach (var earlier in _started)
+            {
+                if (SymbolEqualityComparer.Default.Equals(earlier.Target, target) && earlier.RunsUntil > start)
+                {
+                    var line = earlier.Invocation.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
+                    Report(invocation, target, type, "'" + invocation.TargetMethod.Name + "'", "'" + earlier.Invocation.TargetMethod.Name + "' from line " + line.ToString(CultureInfo.InvariantCulture), "Sequence");
+                    return;
+                }
+            }
+
+            if (!DatabaseOperations.IsTaskLike(invocation.TargetMethod.ReturnType))
+            {
+                return;
+            }
+
+            var runsUntil = RunsUntil(invocation);
+            if (runsUntil > invocation.Syntax.Span.End && EnclosingLoopBody(invocation) is { } loop && runsUntil > loop.End)
+            {
+                // Still running when the next iteration starts the same operation again.
+                Report(invocation, target, type, "'" + invocation.TargetMethod.Name + "'", "the '" + invocation.TargetMethod.Name + "' of the previous iteration", "Loop");
+            }
+
+            _started.Add(new Started(invocation, target, runsUntil));
+        }
+
+        /// <summary>
+        /// Where the task stops running as far as this body can tell: right away when awaited or waited for where it
+        /// starts; at the await of the variable that keeps it; at the end of the <c>WhenAll</c> that takes it; never
+        /// (the end of the body) when discarded or handed elsewhere.
+        /// </summary>
+        private int RunsUntil(IInvocationOperation invocation)
+        {
+            var end = _body.Syntax.Span.End;
+            IOperation current = invocation;
+            var parent = current.Parent;
+            while (parent is IConversionOperation or IInvocationOperation { TargetMethod.Name: "ConfigureAwait" or "AsTask" })
+            {
+                current = parent;
+                parent = parent.Parent;
+            }
+
+            switch (parent)
+            {
+                case IAwaitOperation:
+                case IReturnOperation:
+                case IInvocationOperation { TargetMethod.Name: "Wait" or "GetAwaiter" }:
+                case IPropertyReferenceOperation { Property.Name: "Result" }:
+                    return invocation.Syntax.Span.End;
+
+                case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
+                    return AwaitedAt(declarator.Symbol, invocation.Syntax.Span.End) ?? end;
+
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == current:
+                    return AwaitedAt(local.Local, invocation.Syntax.Span.End) ?? end;
+
+                case IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "WhenAll" or "WhenAny" } whenAll }:
+                    return whenAll.Syntax.Span.End;
+
+                case IArrayInitializerOperation { Parent: IArrayCreationOperation { Parent: IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "WhenAll" or "WhenAny" } whenAll } } }:
+                    return whenAll.Syntax.Span.End;
+
+                case ISimpleAssignmentOperation { Target: IDiscardOperation }:
+                case IExpressionStatementOperation:
+                case IArgumentOperation:
+                    return end;
+
+                default:
+                    return invocation.Syntax.Span.End;
+            }
+        }
+
+        /// <summary>The first later point where the task in <paramref name="local"/> is awaited, waited for or handed to <c>WhenAll</c>.</summary>
+        private int? AwaitedAt(ILocalSymbol local, int after)
+        {
+            foreach (var operation in OwnOperations(_body))
+            {
+                if (operation is not ILocalReferenceOperation reference
+                    || reference.Syntax.SpanStart < after
+                    || !SymbolEqualityComparer.Default.Equals(reference.Local, local))
+                {
+                    continue;
+                }
+
+                var parent = reference.Parent;
+                while (parent is IConversionOperation or IInvocationOperation { TargetMethod.Name: "ConfigureAwait" or "AsTask" } or IArgumentOperation or IArrayInitializerOperation or IArrayCreationOperation)
+                {
+                    if (parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "WhenAll" or "WhenAny" } whenAll })
+                    {
+                        return whenAll.Syntax.Span.End;
+                    }
+
+                    parent = parent.Parent;
+                }
+
+                if (parent is IAwaitOperation or IInvocationOperation { TargetMethod.Name: "Wait" or "GetAwaiter" } or IPropertyReferenceOperation { Property.Name: "Result" })
+                {
+                    return reference.Syntax.Span.End;
+                }
+            }
+
+            return null;
+        }
+
+        private static bool IsSelectOverItems(IAnonymousFunctionOperation function, out IInvocationOperation select)
+        {
+            select = null!;
+            IOperation? parent = function.Parent;
+            while (parent is IDelegateCreationOperation or IConversionOperation or IArgumentOperation)
+            {
+                parent = parent.Parent;
+            }
+
+            if (parent is IInvocationOperation { TargetMethod: { Name: "Select" or "SelectMany", ContainingType.Name: "Enumerable" } } invocation
+                && DatabaseOperations.IsTaskLike(function.Symbol.ReturnType))
+            {
+                select = invocation;
+                return true;
+            }
+
+            return false;
+        }
+
+        private TextSpan? EnclosingLoopBody(IOperation operation)
+        {
+            for (var parent = operation.Parent; parent is not null && parent != _body; parent = parent.Parent)
+            {
+                if (parent is ILoopOperation loop)
+                {
+                    return loop.Body.Syntax.Span;
+                }
+            }
+
+            return null;
+        }
+
+        private static TextSpan DeclarationSpan(ISymbol symbol)
+            => symbol.DeclaringSyntaxReferences.Length > 0 ? symbol.DeclaringSyntaxReferences[0].Span : default;
+
+        private void Report(IInvocationOperation invocation, ISymbol target, ITypeSymbol type, string operation, string running, string shape)
+        {
+            var location = invocation.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access }
+                ? access.Name.GetLocation()
+                : invocation.Syntax.GetLocation();
+            _context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.OverlappingOperations,
+                location,
+                ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, shape),
+                target.Name,
+                DatabaseMember.DisplayName(type),
+                operation,
+                running));
+        }
+
+        /// <summary>The body's operations in source order, nested lambdas and local functions yielded but not entered.</summary>
+        private static IEnumerable<IOperation> OwnOperations(IOperation body)
+        {
+            var stack = new Stack<IOperation>();
+            stack.Push(body);
+            while (stack.Count > 0)
+            {
+                var operation = stack.Pop();
+                yield return operation;
+                if (operation != body && operation is IAnonymousFunctionOperation or ILocalFunctionOperation)
+                {
+                    continue;
+                }
+
+                var children = new List<IOperation>(operation.ChildOperations);
+                for (var i = children.Count - 1; i >= 0; i--)
+                {
+                    stack.Push(children[i]);
+                }
+            }
+        }
+
+        private readonly struct Started
+        {
+            public Started(IInvocationOperation invocation, ISymbol target, int runsUntil)
+            {
+                Invocation = invocation;
+                Target = target;
+                RunsUntil = runsUntil;
+            }
+
+            public IInvocationOperation Invocation { get; }
+
+            public ISymbol Target { get; }
+
+            public int RunsUntil { get; }
+        }
+    }
+}

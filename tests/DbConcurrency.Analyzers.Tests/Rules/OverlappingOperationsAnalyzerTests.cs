@@ -1,0 +1,241 @@
+using DbConcurrency.Analyzers.Tests.Verifiers;
+using Microsoft.CodeAnalysis.Testing;
+using Verify = DbConcurrency.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<DbConcurrency.Analyzers.Rules.OverlappingOperationsAnalyzer>;
+
+namespace DbConcurrency.Analyzers.Tests.Rules;
+
+public class OverlappingOperationsAnalyzerTests
+{
+    private const string EfCore = """
+        using System;
+        using System.Collections.Generic;
+        using System.Linq;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.EntityFrameworkCore;
+
+        public class ShopContext : DbContext
+        {
+            public DbSet<Order> Orders => Set<Order>();
+            public DbSet<Customer> Customers => Set<Customer>();
+        }
+
+        public class Order
+        {
+            public int Id { get; set; }
+        }
+
+        public class Customer
+        {
+            public int Id { get; set; }
+        }
+
+        """;
+
+    private static DiagnosticResult Dbc004(int location, string name, string type, string operation, string running)
+        => Verify.Diagnostic("DBC004").WithLocation(location).WithArguments(name, type, operation, running);
+
+    private static Task VerifyEfAsync(string source, params DiagnosticResult[] expected)
+        => Verify.VerifyAsync(ReferenceSets.EfCore8, EfCore + source, expected);
+
+    [Fact]
+    public void Message_reads_as_one_sentence()
+    {
+        var descriptor = Analyzers.Descriptors.OverlappingOperations;
+        var message = string.Format(
+            System.Globalization.CultureInfo.InvariantCulture,
+            descriptor.MessageFormat.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "db",
+            "ShopContext",
+            "'ToListAsync'",
+            "'CountAsync' from line 12");
+        Assert.Equal("'db' (ShopContext) starts 'ToListAsync' while 'CountAsync' from line 12 is still running on it, and it allows one operation at a time", message);
+    }
+
+    [Fact]
+    public Task Task_kept_in_a_variable_and_awaited_later_overlaps_the_next_operation()
+        => VerifyEfAsync("""
+            public static class Dashboard
+            {
+                public static async Task<(int, List<Customer>)> Load(ShopContext db)
+                {
+                    var count = db.Orders.CountAsync();
+                    var customers = await db.Customers.{|#0:ToListAsync|}();
+                    return (await count, customers);
+                }
+            }
+            """,
+            Dbc004(0, "db", "ShopContext", "'ToListAsync'", "'CountAsync' from line 27"));
+
+    [Theory]
+    [InlineData("EfCore8")]
+    [InlineData("EfCore9")]
+    public async Task WhenAll_over_queries_on_one_context_reports_the_second(string library)
+    {
+        await Verify.VerifyAsync(ReferenceSets.ByName(library), EfCore + """
+            public sealed class Dashboard(ShopContext db)
+            {
+                private readonly ShopContext _db = db;
+
+                public async Task Load()
+                {
+                    var orders = _db.Orders.ToListAsync();
+                    var customers = _db.Customers.{|#0:ToListAsync|}();
+                    await Task.WhenAll(orders, customers);
+
+                    await Task.WhenAll(_db.Orders.CountAsync(), _db.Customers.{|#1:CountAsync|}());
+                }
+            }
+            """,
+            Dbc004(0, "_db", "ShopContext", "'ToListAsync'", "'ToListAsync' from line 29"),
+            Dbc004(1, "_db", "ShopContext", "'CountAsync'", "'CountAsync' from line 33"));
+    }
+
+    [Fact]
+    public async Task Select_starting_one_task_per_item_on_one_context_is_reported()
+    {
+        await VerifyEfAsync("""
+            public static class Lookup
+            {
+                public static Task<Order?[]> Find(ShopContext db, int[] ids)
+                    => Task.WhenAll(ids.Select(id => db.Orders.{|#0:FirstOrDefaultAsync|}(o => o.Id == id)));
+
+                public static async Task<List<Order?>> FindAsync(ShopContext db, int[] ids)
+                {
+                    var tasks = ids.Select(async id => await db.Orders.{|#1:FindAsync|}(id)).ToList();
+                    return (await Task.WhenAll(tasks)).ToList();
+                }
+            }
+            """,
+            Dbc004(0, "db", "ShopContext", "'FirstOrDefaultAsync' for every item of the Select", "the 'FirstOrDefaultAsync' of the other items"),
+            Dbc004(1, "db", "ShopContext", "'FindAsync' for every item of the Select", "the 'FindAsync' of the other items"));
+    }
+
+    [Fact]
+    public async Task Tasks_collected_in_a_loop_and_fire_and_forget_are_reported()
+    {
+        await VerifyEfAsync("""
+            public static class Writer
+            {
+                public static async Task SaveAll(ShopContext db, int[] ids)
+                {
+                    var tasks = new List<Task<Order?>>();
+                    foreach (var id in ids)
+                    {
+                        tasks.Add(db.Orders.{|#0:FindAsync|}(id).AsTask());
+                    }
+
+                    await Task.WhenAll(tasks);
+                }
+
+                public static async Task<int> Forget(ShopContext db)
+                {
+                    _ = db.SaveChangesAsync();
+                    return await db.Orders.{|#1:CountAsync|}();
+                }
+            }
+            """,
+            Dbc004(0, "db", "ShopContext", "'FindAsync'", "the 'FindAsync' of the previous iteration"),
+            Dbc004(1, "db", "ShopContext", "'CountAsync'", "'SaveChangesAsync' from line 38"));
+    }
+
+    [Fact]
+    public async Task Dapper_and_ADO_operations_on_one_connection_and_aliases_count()
+    {
+        await Verify.VerifyAsync(ReferenceSets.NpgsqlDapper, """
+            using System.Threading.Tasks;
+            using Dapper;
+            using Npgsql;
+
+            public static class Report
+            {
+                public static async Task Run(NpgsqlConnection connection, NpgsqlCommand command)
+                {
+                    var same = connection;
+                    var totals = connection.QueryAsync<int>("select total from orders");
+                    await same.{|#0:ExecuteAsync|}("update orders set seen = true");
+                    await totals;
+
+                    var reader = command.ExecuteReaderAsync();
+                    command.{|#1:ExecuteNonQuery|}();
+                    await reader;
+                }
+            }
+            """,
+            Dbc004(0, "connection", "NpgsqlConnection", "'ExecuteAsync'", "'QueryAsync' from line 10"),
+            Dbc004(1, "command", "NpgsqlCommand", "'ExecuteNonQuery'", "'ExecuteReaderAsync' from line 14"));
+    }
+
+    [Fact]
+    public async Task Sequential_awaits_own_instances_different_objects_and_single_tasks_are_not_reported()
+    {
+        await VerifyEfAsync("""
+            public sealed class Fine(IDbContextFactory<ShopContext> factory, ShopContext db, ShopContext other)
+            {
+                public async Task<int> Sequential()
+                {
+                    var orders = await db.Orders.ToListAsync();
+                    var count = db.Customers.CountAsync();
+                    var customers = await count;
+                    await db.SaveChangesAsync().ConfigureAwait(false);
+                    return orders.Count + customers;
+                }
+
+                public async Task<Order?[]> OwnInstances(int[] ids)
+                    => await Task.WhenAll(ids.Select(async id =>
+                    {
+                        await using var context = await factory.CreateDbContextAsync();
+                        return await context.Orders.FindAsync(id);
+                    }));
+
+                public Task Different() => Task.WhenAll(db.Orders.ToListAsync(), other.Orders.ToListAsync());
+
+                public Task<int> Single() => db.SaveChangesAsync();
+
+                public async Task Loop(int[] ids)
+                {
+                    foreach (var id in ids)
+                    {
+                        await db.Orders.FindAsync(id);
+                    }
+                }
+
+                public void Queries()
+                {
+                    var query = db.Orders.Where(o => o.Id > 0);
+                    var sequential = new[] { 1, 2 }.Select(id => db.Orders.Count()).ToList();
+                    var command = db.Database.GetDbConnection().CreateCommand();
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Library_absent_reports_nothing_and_does_not_throw()
+    {
+        await Verify.VerifyAsync(ReferenceSets.Net80, """
+            using System.Threading.Tasks;
+
+            public static class Report
+            {
+                public static async Task Run({|CS0246:DbContext|} db)
+                {
+                    var a = db.SaveChangesAsync();
+                    await db.SaveChangesAsync();
+                    await a;
+                }
+            }
+            """);
+    }
+
+    [Theory]
+    [InlineData("static class S { static async Task M(ShopContext db) { var t = db.Orders.ToListAsync(); await db.")]
+    [InlineData("static class S { static async Task M(ShopContext db) { _ = db.SaveChangesAsync(); db.Orders.")]
+    [InlineData("static class S { static Task M(ShopContext db, int[] ids) => Task.WhenAll(ids.Select(id => db.Orders.FindAsync(")]
+    [InlineData("static class S { static async Task M(ShopContext db) { foreach (var x in ) { _ = db.SaveChangesAsync(); } } }")]
+    public async Task Incomplete_code_as_typed_in_the_IDE_does_not_throw(string code)
+    {
+        var exceptions = await AnalyzerRun.ExceptionsAsync(new Analyzers.Rules.OverlappingOperationsAnalyzer(), ReferenceSets.EfCore8, EfCore + code);
+        Assert.Empty(exceptions);
+    }
+}

@@ -1,0 +1,112 @@
+using DbConcurrency.Analyzers.Tests.Verifiers;
+using DbConcurrency.CodeFixes.Rules;
+using Fix = DbConcurrency.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<DbConcurrency.Analyzers.Rules.OverlappingOperationsAnalyzer, DbConcurrency.CodeFixes.Rules.OverlappingOperationsCodeFixProvider>;
+
+namespace DbConcurrency.Analyzers.Tests.Rules;
+
+public class OverlappingOperationsCodeFixTests
+{
+    private const string EfCore = """
+        using System.Collections.Generic;
+        using System.Linq;
+        using System.Threading.Tasks;
+        using Microsoft.EntityFrameworkCore;
+
+        public class ShopContext : DbContext
+        {
+            public DbSet<Order> Orders => Set<Order>();
+        }
+
+        public class Order
+        {
+            public int Id { get; set; }
+            public bool Paid { get; set; }
+        }
+
+        """;
+
+    private static Task VerifyFixAsync(string source, string fixedSource)
+        => new Fix.Test(ReferenceSets.EfCore8)
+        {
+            TestCode = EfCore + source,
+            FixedCode = EfCore + fixedSource,
+            CodeActionEquivalenceKey = OverlappingOperationsCodeFixProvider.SequentialKey,
+        }.RunAsync();
+
+    [Fact]
+    public async Task WhenAll_over_Select_becomes_a_foreach_that_awaits_each_in_turn()
+    {
+        await VerifyFixAsync("""
+            public static class Payments
+            {
+                public static async Task MarkPaid(ShopContext db, int[] ids)
+                {
+                    await Task.WhenAll(ids.Select(id => db.Orders.Where(o => o.Id == id).{|DBC004:ExecuteUpdateAsync|}(s => s.SetProperty(o => o.Paid, true), default)));
+                }
+            }
+            """, """
+            public static class Payments
+            {
+                public static async Task MarkPaid(ShopContext db, int[] ids)
+                {
+                    foreach (var id in ids)
+                    {
+                        await db.Orders.Where(o => o.Id == id).ExecuteUpdateAsync(s => s.SetProperty(o => o.Paid, true), default);
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Results_are_collected_in_order_and_stay_an_array()
+    {
+        await VerifyFixAsync("""
+            public static class Lookup
+            {
+                public static async Task<int> Found(ShopContext db, List<int> ids)
+                {
+                    var orders = await Task.WhenAll(ids.Select(async id => await db.Orders.{|DBC004:FindAsync|}(id)));
+                    return orders.Length;
+                }
+            }
+            """, """
+            public static class Lookup
+            {
+                public static async Task<int> Found(ShopContext db, List<int> ids)
+                {
+                    var ordersList = new List<Order>();
+                    foreach (var id in ids)
+                    {
+                        ordersList.Add(await db.Orders.FindAsync(id));
+                    }
+
+                    var orders = ordersList.ToArray();
+                    return orders.Length;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task No_fix_for_tasks_kept_in_variables_loops_or_block_bodied_lambdas()
+    {
+        const string Source = """
+            public static class Writer
+            {
+                public static async Task Run(ShopContext db, int[] ids)
+                {
+                    var count = db.Orders.CountAsync();
+                    await db.Orders.{|DBC004:ToListAsync|}();
+                    await count;
+
+                    await Task.WhenAll(ids.Select(async id =>
+                    {
+                        await db.Orders.{|DBC004:FindAsync|}(id);
+                    }));
+                }
+            }
+            """;
+        await new Fix.Test(ReferenceSets.EfCore8) { TestCode = EfCore + Source, FixedCode = EfCore + Source, CodeActionEquivalenceKey = OverlappingOperationsCodeFixProvider.SequentialKey }.RunAsync();
+    }
+}
