@@ -29,6 +29,7 @@ public sealed class ConcurrentDelegateCaptureCodeFixProvider : CodeFixProvider
 {
     public const string CreateInsideKey = "DBC003.CreateInside";
     public const string PerWorkerKey = "DBC003.PerWorker";
+    public const string FactoryInsideKey = "DBC003.FactoryInside";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.ConcurrentDelegateCapture);
 
@@ -46,13 +47,24 @@ public sealed class ConcurrentDelegateCaptureCodeFixProvider : CodeFixProvider
 
         foreach (var diagnostic in context.Diagnostics)
         {
+            var document = context.Document;
+            if (CapturedContext.TryCreate(root, model, diagnostic, context.CancellationToken) is { } context2)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create(
+                        $"Create a context per run of the delegate from '{context2.FactoryName}'",
+                        token => ReplaceAsync(document, root, context2.Delegate, context2.CreateInside(), token),
+                        FactoryInsideKey),
+                    diagnostic);
+                continue;
+            }
+
             var plan = CapturedLocal.TryCreate(context.Document, root, model, diagnostic, context.CancellationToken);
             if (plan is null)
             {
                 continue;
             }
 
-            var document = context.Document;
             context.RegisterCodeFix(
                 CodeAction.Create(
                     $"Create a new '{plan.Name}' inside the delegate",
@@ -77,6 +89,102 @@ public sealed class ConcurrentDelegateCaptureCodeFixProvider : CodeFixProvider
             document.WithSyntaxRoot(root.ReplaceNode(original, replacement.WithAdditionalAnnotations(Formatter.Annotation))),
             Formatter.Annotation,
             cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// An EF Core context field or property of a type that also holds an <c>IDbContextFactory</c> for it: each
+    /// run of the delegate asks the factory for its own context.
+    /// </summary>
+    private sealed class CapturedContext
+    {
+        private CapturedContext(AnonymousFunctionExpressionSyntax @delegate, IMethodSymbol delegateSymbol, ISymbol member, string factoryName, bool hasAsyncCreate, SemanticModel model)
+        {
+            Delegate = @delegate;
+            DelegateSymbol = delegateSymbol;
+            Member = member;
+            FactoryName = factoryName;
+            HasAsyncCreate = hasAsyncCreate;
+            Model = model;
+        }
+
+        public AnonymousFunctionExpressionSyntax Delegate { get; }
+
+        public string FactoryName { get; }
+
+        private IMethodSymbol DelegateSymbol { get; }
+
+        private ISymbol Member { get; }
+
+        private bool HasAsyncCreate { get; }
+
+        private SemanticModel Model { get; }
+
+        public static CapturedContext? TryCreate(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            if (!diagnostic.Properties.TryGetValue(ConcurrentDelegateCaptureAnalyzer.CapturedProperty, out var captured) || captured != "Member"
+                || !diagnostic.Properties.TryGetValue(ConcurrentDelegateCaptureAnalyzer.DelegateSpanProperty, out var spanText)
+                || !CapturedLocal.TryParseSpan(spanText, out var span)
+                || root.FindNode(span, getInnermostNodeForTie: true).FirstAncestorOrSelf<AnonymousFunctionExpressionSyntax>() is not { } @delegate
+                || @delegate.Span != span
+                || model.GetSymbolInfo(@delegate, cancellationToken).Symbol is not IMethodSymbol delegateSymbol
+                || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not SimpleNameSyntax use
+                || model.GetSymbolInfo(use, cancellationToken).Symbol is not { Kind: SymbolKind.Field or SymbolKind.Property } member
+                || KnownTypes.ResolveOne(model.Compilation, "Microsoft.EntityFrameworkCore.IDbContextFactory`1") is not { } factoryDefinition)
+            {
+                return null;
+            }
+
+            var contextType = member is IFieldSymbol field ? field.Type : ((IPropertySymbol)member).Type;
+            var factoryType = factoryDefinition.Construct(contextType);
+            foreach (var candidate in member.ContainingType.GetMembers())
+            {
+                var type = candidate switch
+                {
+                    IFieldSymbol { IsImplicitlyDeclared: false, IsStatic: false } f => f.Type,
+                    IPropertySymbol { IsStatic: false, IsIndexer: false } p => p.Type,
+                    _ => null,
+                };
+
+                if (type is not null && SymbolEqualityComparer.Default.Equals(type, factoryType))
+                {
+                    return new CapturedContext(@delegate, delegateSymbol, member, candidate.Name, TypeMembers.HasMethod(factoryType, "CreateDbContextAsync"), model);
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>The delegate with its own context first and every use of the shared one pointing at it.</summary>
+        public AnonymousFunctionExpressionSyntax CreateInside()
+        {
+            var local = CapturedLocal.FreeName(Delegate, PerUseFactoryPlan.BaseName(Member.Name));
+            var uses = Delegate.DescendantNodes().OfType<IdentifierNameSyntax>()
+                .Where(identifier => identifier.Identifier.ValueText == Member.Name && SymbolEqualityComparer.Default.Equals(Model.GetSymbolInfo(identifier).Symbol, Member))
+                .Select(identifier => identifier.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } access && access.Name == identifier ? (ExpressionSyntax)access : identifier)
+                .ToList();
+            var replaced = Delegate.ReplaceNodes(uses, (original, _) => SyntaxFactory.IdentifierName(local).WithTriviaFrom(original));
+
+            var isAsync = DelegateSymbol.IsAsync && HasAsyncCreate;
+            ExpressionSyntax create = SyntaxFactory.InvocationExpression(SyntaxFactory.MemberAccessExpression(
+                SyntaxKind.SimpleMemberAccessExpression,
+                SyntaxFactory.IdentifierName(FactoryName),
+                SyntaxFactory.IdentifierName(isAsync ? "CreateDbContextAsync" : "CreateDbContext")));
+            if (isAsync)
+            {
+                create = SyntaxFactory.AwaitExpression(create);
+            }
+
+            var declaration = SyntaxFactory.LocalDeclarationStatement(
+                    SyntaxFactory.VariableDeclaration(SyntaxFactory.IdentifierName("var"), SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(SyntaxFactory.Identifier(local)).WithInitializer(SyntaxFactory.EqualsValueClause(create)))))
+                .WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword));
+            if (DelegateSymbol.IsAsync)
+            {
+                declaration = declaration.WithAwaitKeyword(SyntaxFactory.Token(SyntaxKind.AwaitKeyword));
+            }
+
+            var body = CapturedLocal.BodyAsBlock(replaced, DelegateSymbol);
+            return CapturedLocal.WithBlock(replaced, body.WithStatements(body.Statements.Insert(0, declaration.WithAdditionalAnnotations(Formatter.Annotation))));
+        }
+    }
 
     /// <summary>A local created before the delegate with something the delegate can create again, and how it was opened.</summary>
     private sealed class CapturedLocal
@@ -252,7 +360,7 @@ public sealed class ConcurrentDelegateCaptureCodeFixProvider : CodeFixProvider
             return SyntaxFactory.ExpressionStatement(call);
         }
 
-        private static bool TryParseSpan(string? text, out TextSpan span)
+        internal static bool TryParseSpan(string? text, out TextSpan span)
         {
             span = default;
             var parts = text?.Split(':');
@@ -332,7 +440,7 @@ public sealed class ConcurrentDelegateCaptureCodeFixProvider : CodeFixProvider
             return null;
         }
 
-        private static BlockSyntax BodyAsBlock(AnonymousFunctionExpressionSyntax @delegate, IMethodSymbol symbol)
+        internal static BlockSyntax BodyAsBlock(AnonymousFunctionExpressionSyntax @delegate, IMethodSymbol symbol)
         {
             if (@delegate.Block is { } block)
             {
@@ -357,7 +465,7 @@ public sealed class ConcurrentDelegateCaptureCodeFixProvider : CodeFixProvider
                 .WithStatements(SyntaxFactory.List(block.Statements.Select(s => s.WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed))))
                 .WithAdditionalAnnotations(Formatter.Annotation);
 
-        private static AnonymousFunctionExpressionSyntax WithBlock(AnonymousFunctionExpressionSyntax @delegate, BlockSyntax block)
+        internal static AnonymousFunctionExpressionSyntax WithBlock(AnonymousFunctionExpressionSyntax @delegate, BlockSyntax block)
             => @delegate switch
             {
                 SimpleLambdaExpressionSyntax simple => simple.WithExpressionBody(null).WithBlock(block),
@@ -375,7 +483,7 @@ public sealed class ConcurrentDelegateCaptureCodeFixProvider : CodeFixProvider
             return body.ReplaceNodes(returns, (_, r) => r.WithExpression(SyntaxFactory.IdentifierName(name)).WithReturnKeyword(r.ReturnKeyword.WithTrailingTrivia(SyntaxFactory.Space)));
         }
 
-        private static string FreeName(SyntaxNode scope, string name)
+        internal static string FreeName(SyntaxNode scope, string name)
         {
             var taken = new HashSet<string>(scope.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText));
             var candidate = name;

@@ -232,4 +232,58 @@ public class ConcurrentDelegateCaptureCodeFixTests
             """;
         await VerifyFixAsync(ConcurrentDelegateCaptureCodeFixProvider.PerWorkerKey, Source, Source);
     }
+
+    [Fact]
+    public async Task Context_field_becomes_a_context_per_run_from_the_injected_factory()
+    {
+        const string EfUsings = """
+            using System.Collections.Generic;
+            using System.Linq;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.EntityFrameworkCore;
+
+            public class ShopContext : DbContext
+            {
+                public DbSet<Order> Orders => Set<Order>();
+            }
+
+            public class Order
+            {
+                public int Id { get; set; }
+            }
+
+            """;
+        await VerifyFixAsync(ConcurrentDelegateCaptureCodeFixProvider.FactoryInsideKey, """
+            public sealed class Pricing(ShopContext db, IDbContextFactory<ShopContext> factory)
+            {
+                private readonly ShopContext _db = db;
+                private readonly IDbContextFactory<ShopContext> _factory = factory;
+
+                public Task Reprice(IEnumerable<int> ids)
+                    => Parallel.ForEachAsync(ids, async (id, token) => await this.{|DBC003:_db|}.Orders.FindAsync(new object[] { id }, token));
+
+                public void Count(int[] ids) => Parallel.ForEach(ids, id => {|DBC003:_db|}.Orders.Count(o => o.Id == id));
+            }
+            """, """
+            public sealed class Pricing(ShopContext db, IDbContextFactory<ShopContext> factory)
+            {
+                private readonly ShopContext _db = db;
+                private readonly IDbContextFactory<ShopContext> _factory = factory;
+
+                public Task Reprice(IEnumerable<int> ids)
+                    => Parallel.ForEachAsync(ids, async (id, token) =>
+                    {
+                        await using var db = await _factory.CreateDbContextAsync();
+                        await db.Orders.FindAsync(new object[] { id }, token);
+                    });
+
+                public void Count(int[] ids) => Parallel.ForEach(ids, id =>
+                {
+                    using var db = _factory.CreateDbContext();
+                    db.Orders.Count(o => o.Id == id);
+                });
+            }
+            """, ReferenceSets.EfCore8, EfUsings);
+    }
 }
