@@ -27,6 +27,7 @@ namespace DbConcurrency.CodeFixes.Rules;
 public sealed class OverlappingOperationsCodeFixProvider : CodeFixProvider
 {
     public const string SequentialKey = "DBC004.Sequential";
+    public const string ContextPerTaskKey = "DBC004.ContextPerTask";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.OverlappingOperations);
 
@@ -56,6 +57,16 @@ public sealed class OverlappingOperationsCodeFixProvider : CodeFixProvider
                     token => RewriteAsync(document, root, found, token),
                     SequentialKey),
                 diagnostic);
+
+            if (TryFindContextFactory(document, root.FindNode(diagnostic.Location.SourceSpan), model, context.CancellationToken, out var target, out var factory))
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create(
+                        $"Give each task its own context from '{factory}'",
+                        token => ContextPerTaskAsync(document, root, model, found.Lambda, target, factory, token),
+                        ContextPerTaskKey),
+                    diagnostic);
+            }
         }
     }
 
@@ -78,12 +89,12 @@ public sealed class OverlappingOperationsCodeFixProvider : CodeFixProvider
         switch (awaited.Parent)
         {
             case ExpressionStatementSyntax statement:
-                shape = new Shape(statement, lambda.Parameter, source, operation, null, null);
+                shape = new Shape(statement, lambda, source, operation, null, null);
                 return true;
 
             case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax statement } } declarator }
                 when list is not null:
-                shape = new Shape(statement, lambda.Parameter, source, operation, declarator.Identifier.ValueText, list);
+                shape = new Shape(statement, lambda, source, operation, declarator.Identifier.ValueText, list);
                 return true;
 
             default:
@@ -124,6 +135,74 @@ public sealed class OverlappingOperationsCodeFixProvider : CodeFixProvider
         return await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The context the operation runs on (a field, property or parameter) and a factory for it the type holds.</summary>
+    private static bool TryFindContextFactory(Document document, SyntaxNode use, SemanticModel model, CancellationToken cancellationToken, out ISymbol target, out string factory)
+    {
+        target = null!;
+        factory = null!;
+        var invocation = use.FirstAncestorOrSelf<InvocationExpressionSyntax>();
+        if (invocation is null
+            || model.GetOperation(invocation, cancellationToken) is not Microsoft.CodeAnalysis.Operations.IInvocationOperation operation
+            || Analyzers.Knowledge.DatabaseTypeCatalog.TryCreate(model.Compilation, document.Project.AnalyzerOptions.AnalyzerConfigOptionsProvider)?.For(model.SyntaxTree) is not { } types
+            || !Analyzers.Knowledge.DatabaseOperations.TryGetTarget(operation, types, null, out target, out var contextType)
+            || Analyzers.Knowledge.KnownTypes.ResolveOne(model.Compilation, "Microsoft.EntityFrameworkCore.IDbContextFactory`1") is not { } definition
+            || model.GetEnclosingSymbol(invocation.SpanStart, cancellationToken)?.ContainingType is not { } type)
+        {
+            return false;
+        }
+
+        var factoryType = definition.Construct(contextType);
+        foreach (var member in type.GetMembers())
+        {
+            var memberType = member switch
+            {
+                IFieldSymbol { IsImplicitlyDeclared: false, IsStatic: false } field => field.Type,
+                IPropertySymbol { IsStatic: false, IsIndexer: false } property => property.Type,
+                _ => null,
+            };
+
+            if (memberType is not null && SymbolEqualityComparer.Default.Equals(memberType, factoryType))
+            {
+                factory = member.Name;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary><c>id => db.Orders.FindAsync(id)</c> becomes an async lambda that creates, uses and disposes its own context.</summary>
+    private static Task<Document> ContextPerTaskAsync(Document document, SyntaxNode root, SemanticModel model, SimpleLambdaExpressionSyntax lambda, ISymbol target, string factory, CancellationToken cancellationToken)
+    {
+        var local = "context";
+        var taken = lambda.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText).ToImmutableHashSet();
+        for (var i = 2; taken.Contains(local); i++)
+        {
+            local = "context" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var uses = lambda.DescendantNodes().OfType<IdentifierNameSyntax>()
+            .Where(identifier => SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, target))
+            .Select(identifier => identifier.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } access && access.Name == identifier ? (ExpressionSyntax)access : identifier)
+            .ToList();
+        var body = (ExpressionSyntax)lambda.ReplaceNodes(uses, (original, _) => IdentifierName(local).WithTriviaFrom(original)).Body;
+        var operation = body is AwaitExpressionSyntax awaited ? awaited.Expression : body;
+        var returnsValue = model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol { ReturnType: INamedTypeSymbol { IsGenericType: true } };
+        StatementSyntax use = returnsValue ? ReturnStatement(AwaitExpression(operation.WithoutTrivia())) : ExpressionStatement(AwaitExpression(operation.WithoutTrivia()));
+        var create = LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(
+                VariableDeclarator(Identifier(local)).WithInitializer(EqualsValueClause(AwaitExpression(InvocationExpression(
+                    MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(factory), IdentifierName("CreateDbContextAsync")))))))))
+            .WithAwaitKeyword(Token(SyntaxKind.AwaitKeyword))
+            .WithUsingKeyword(Token(SyntaxKind.UsingKeyword));
+        var block = Block(create, use)
+            .WithOpenBraceToken(Token(SyntaxKind.OpenBraceToken).WithTrailingTrivia(ElasticCarriageReturnLineFeed));
+        var rewritten = lambda.WithAsyncKeyword(Token(SyntaxKind.AsyncKeyword).WithTrailingTrivia(Space))
+            .WithExpressionBody(null)
+            .WithBlock(block)
+            .WithAdditionalAnnotations(Formatter.Annotation);
+        return Formatter.FormatAsync(document.WithSyntaxRoot(root.ReplaceNode(lambda, rewritten)), Formatter.Annotation, cancellationToken: cancellationToken);
+    }
+
     private static ForEachStatementSyntax Loop(Shape shape, StatementSyntax body)
         => ForEachStatement(IdentifierName("var"), shape.Item.Identifier.WithoutTrivia(), shape.Source.WithoutTrivia(), Block(body));
 
@@ -142,10 +221,11 @@ public sealed class OverlappingOperationsCodeFixProvider : CodeFixProvider
 
     private readonly struct Shape
     {
-        public Shape(StatementSyntax statement, ParameterSyntax item, ExpressionSyntax source, ExpressionSyntax operation, string? result, ITypeSymbol? listType)
+        public Shape(StatementSyntax statement, SimpleLambdaExpressionSyntax lambda, ExpressionSyntax source, ExpressionSyntax operation, string? result, ITypeSymbol? listType)
         {
             Statement = statement;
-            Item = item;
+            Lambda = lambda;
+            Item = lambda.Parameter;
             Source = source;
             Operation = operation;
             Result = result;
@@ -154,6 +234,9 @@ public sealed class OverlappingOperationsCodeFixProvider : CodeFixProvider
 
         /// <summary>The statement that awaits <c>Task.WhenAll</c>.</summary>
         public StatementSyntax Statement { get; }
+
+        /// <summary>The lambda each item runs.</summary>
+        public SimpleLambdaExpressionSyntax Lambda { get; }
 
         /// <summary>The lambda's parameter: the loop variable.</summary>
         public ParameterSyntax Item { get; }

@@ -109,4 +109,43 @@ public class OverlappingOperationsCodeFixTests
             """;
         await new Fix.Test(ReferenceSets.EfCore8) { TestCode = EfCore + Source, FixedCode = EfCore + Source, CodeActionEquivalenceKey = OverlappingOperationsCodeFixProvider.SequentialKey }.RunAsync();
     }
+
+    [Fact]
+    public async Task Each_task_gets_its_own_context_from_the_injected_factory()
+    {
+        await new Fix.Test(ReferenceSets.EfCore8)
+        {
+            TestCode = EfCore + """
+                public sealed class Lookup(ShopContext db, IDbContextFactory<ShopContext> factory)
+                {
+                    private readonly ShopContext _db = db;
+                    private readonly IDbContextFactory<ShopContext> _factory = factory;
+
+                    public async Task<Order[]> Find(int[] ids)
+                    {
+                        var orders = await Task.WhenAll(ids.Select(id => _db.Orders.{|DBC004:FirstAsync|}(o => o.Id == id)));
+                        return orders;
+                    }
+                }
+                """,
+            FixedCode = EfCore + """
+                public sealed class Lookup(ShopContext db, IDbContextFactory<ShopContext> factory)
+                {
+                    private readonly ShopContext _db = db;
+                    private readonly IDbContextFactory<ShopContext> _factory = factory;
+
+                    public async Task<Order[]> Find(int[] ids)
+                    {
+                        var orders = await Task.WhenAll(ids.Select(async id =>
+                        {
+                            await using var context = await _factory.CreateDbContextAsync();
+                            return await context.Orders.FirstAsync(o => o.Id == id);
+                        }));
+                        return orders;
+                    }
+                }
+                """,
+            CodeActionEquivalenceKey = OverlappingOperationsCodeFixProvider.ContextPerTaskKey,
+        }.RunAsync();
+    }
 }
