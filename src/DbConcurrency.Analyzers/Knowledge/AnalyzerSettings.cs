@@ -47,15 +47,19 @@ internal static class AnalyzerSettings
     }
 
     public static bool HasAnyUnsafeTypes(Compilation compilation, AnalyzerConfigOptionsProvider provider)
+        => IsSetAnywhere(compilation, provider, UnsafeTypesKey);
+
+    /// <summary>True when <paramref name="key"/> is set globally or for any tree: when it is not, no callback need look it up.</summary>
+    public static bool IsSetAnywhere(Compilation compilation, AnalyzerConfigOptionsProvider provider, string key)
     {
-        if (Read(provider.GlobalOptions, UnsafeTypesKey) is not null)
+        if (Read(provider.GlobalOptions, key) is not null)
         {
             return true;
         }
 
         foreach (var tree in compilation.SyntaxTrees)
         {
-            if (Read(provider.GetOptions(tree), UnsafeTypesKey) is not null)
+            if (Read(provider.GetOptions(tree), key) is not null)
             {
                 return true;
             }

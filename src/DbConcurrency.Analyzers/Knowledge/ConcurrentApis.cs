@@ -51,6 +51,7 @@ internal sealed class ConcurrentApis
     private readonly AnalyzerConfigOptionsProvider _options;
     private readonly ConcurrentDictionary<string, ImmutableHashSet<(INamedTypeSymbol Type, string Method)>> _configured = new();
     private readonly Func<string, ImmutableHashSet<(INamedTypeSymbol Type, string Method)>> _resolveConfigured;
+    private readonly bool _anyConfigured;
 
     private ConcurrentApis(Compilation compilation, AnalyzerConfigOptionsProvider options)
     {
@@ -66,6 +67,7 @@ internal sealed class ConcurrentApis
         _timersTimer = KnownTypes.ResolveOne(compilation, "System.Timers.Timer");
         _endpoints = KnownTypes.ResolveOne(compilation, "Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions");
         _resolveConfigured = ResolveConfigured;
+        _anyConfigured = AnalyzerSettings.IsSetAnywhere(compilation, options, ConcurrentMethodsKey);
     }
 
     public static ConcurrentApis Create(Compilation compilation, AnalyzerConfigOptionsProvider options) => new(compilation, options);
@@ -191,6 +193,11 @@ internal sealed class ConcurrentApis
 
     private bool IsConfigured(IInvocationOperation invocation, INamedTypeSymbol type, string method)
     {
+        if (!_anyConfigured)
+        {
+            return false;
+        }
+
         var tree = invocation.Syntax.SyntaxTree;
         var value = AnalyzerSettings.Read(_options.GetOptions(tree), ConcurrentMethodsKey)
                     ?? AnalyzerSettings.Read(_options.GlobalOptions, ConcurrentMethodsKey);

@@ -37,18 +37,44 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            start.RegisterOperationBlockAction(block =>
+            // Most bodies start no asynchronous database operation: the driver's own walk finds the ones that
+            // do, and only those are read again.
+            start.RegisterOperationBlockStartAction(blockStart =>
             {
-                foreach (var operation in block.OperationBlocks)
-                {
-                    if (operation is IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)
+                var types = catalog.For(blockStart.OwningSymbol.Locations.Length > 0 ? blockStart.OwningSymbol.Locations[0].SourceTree : null);
+                var startsOperation = false;
+                blockStart.RegisterOperationAction(
+                    operation =>
                     {
-                        new Function(block, catalog.For(operation.Syntax.SyntaxTree), operation).Analyze();
+                        // Only ever set: callbacks of one block may not share a thread.
+                        if (StartsAsyncOperation((IInvocationOperation)operation.Operation, types))
+                        {
+                            startsOperation = true;
+                        }
+                    },
+                    OperationKind.Invocation);
+                blockStart.RegisterOperationBlockEndAction(block =>
+                {
+                    if (!startsOperation)
+                    {
+                        return;
                     }
-                }
+
+                    foreach (var operation in block.OperationBlocks)
+                    {
+                        if (operation is IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)
+                        {
+                            new Function(block, types, operation).Analyze();
+                        }
+                    }
+                });
             });
         });
     }
+
+    private static bool StartsAsyncOperation(IInvocationOperation invocation, DatabaseTypes types)
+        => DatabaseOperations.IsTaskLike(invocation.TargetMethod.ReturnType)
+           && DatabaseOperations.TryGetTarget(invocation, types, aliases: null, out _, out _);
 
     /// <summary>One method, lambda or local function body, read in source order; nested functions are read on their own.</summary>
     private sealed class Function
@@ -283,10 +309,9 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                     continue;
                 }
 
-                var children = new List<IOperation>(operation.ChildOperations);
-                for (var i = children.Count - 1; i >= 0; i--)
+                foreach (var child in operation.ChildOperations.Reverse())
                 {
-                    stack.Push(children[i]);
+                    stack.Push(child);
                 }
             }
         }
