@@ -26,10 +26,29 @@ internal static class TypeMembers
     public static bool IsAsyncDisposable(ITypeSymbol type)
         => IsSystemType(type, "IAsyncDisposable") || type.AllInterfaces.Any(i => IsSystemType(i, "IAsyncDisposable"));
 
-    /// <summary><c>Task</c>, <c>Task&lt;T&gt;</c>, <c>ValueTask</c>, <c>ValueTask&lt;T&gt;</c>: what a method hands back while its work may still run.</summary>
-    public static bool IsTaskLike(ITypeSymbol? type)
-        => type is INamedTypeSymbol { Name: "Task" or "ValueTask" } named
-           && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
+    /// <summary>
+    /// The name of an instance field or property of <paramref name="type"/> whose type is <paramref name="memberType"/>
+    /// (an injected <c>IDbContextFactory&lt;T&gt;</c>, say), other than <paramref name="except"/>.
+    /// </summary>
+    public static string? FindInstanceMember(INamedTypeSymbol type, ITypeSymbol memberType, ISymbol? except = null)
+    {
+        foreach (var member in type.GetMembers())
+        {
+            var candidate = member switch
+            {
+                IFieldSymbol { IsImplicitlyDeclared: false, IsStatic: false } field => field.Type,
+                IPropertySymbol { IsStatic: false, IsIndexer: false } property => property.Type,
+                _ => null,
+            };
+
+            if (candidate is not null && SymbolEqualityComparer.Default.Equals(candidate, memberType) && !SymbolEqualityComparer.Default.Equals(member, except))
+            {
+                return member.Name;
+            }
+        }
+
+        return null;
+    }
 
     private static bool IsSystemType(ITypeSymbol type, string name)
         => type.Name == name && type.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true };

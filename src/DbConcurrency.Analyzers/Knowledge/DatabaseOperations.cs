@@ -20,10 +20,6 @@ internal static class DatabaseOperations
         "Load", "Find", "SaveChanges", "ExecuteUpdate", "ExecuteDelete", "ExecuteSqlRaw", "ExecuteSql",
     };
 
-    /// <summary>True for <c>Task</c>, <c>Task&lt;T&gt;</c>, <c>ValueTask</c>, <c>ValueTask&lt;T&gt;</c>.</summary>
-    public static bool IsTaskLike(ITypeSymbol? type)
-        => type is INamedTypeSymbol { Name: "Task" or "ValueTask", ContainingNamespace: { Name: "Tasks", ContainingNamespace: { Name: "Threading", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } } };
-
     /// <summary>
     /// The object <paramref name="invocation"/> runs an operation on, when it runs one: an asynchronous call
     /// (returns a task) whose receiver chain starts at a database object, or a synchronous call that executes
@@ -34,7 +30,7 @@ internal static class DatabaseOperations
         target = null!;
         targetType = null!;
         var method = invocation.TargetMethod;
-        var isAsync = IsTaskLike(method.ReturnType) && !Harmless.Contains(method.Name);
+        var isAsync = Awaits.IsTaskLike(method.ReturnType) && !Harmless.Contains(method.Name);
         if (!isAsync && !Executing.Contains(method.Name) && !DeclaredOnDatabaseType(method, types))
         {
             return false;
@@ -43,7 +39,7 @@ internal static class DatabaseOperations
         var receiver = invocation.Instance ?? (method.IsExtensionMethod && invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
 
         // FindAsync(id).AsTask(), ….ConfigureAwait(false): the same operation, not another one.
-        if (IsTaskLike(receiver?.Type))
+        if (Awaits.IsTaskLike(receiver?.Type))
         {
             return false;
         }

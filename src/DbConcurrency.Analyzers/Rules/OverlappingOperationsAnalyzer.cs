@@ -73,7 +73,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
     }
 
     private static bool StartsAsyncOperation(IInvocationOperation invocation, DatabaseTypes types)
-        => DatabaseOperations.IsTaskLike(invocation.TargetMethod.ReturnType)
+        => Awaits.IsTaskLike(invocation.TargetMethod.ReturnType)
            && DatabaseOperations.TryGetTarget(invocation, types, aliases: null, out _, out _);
 
     /// <summary>One method, lambda or local function body, read in source order; nested functions are read on their own.</summary>
@@ -129,7 +129,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             foreach (var operation in OwnOperations(body))
             {
                 if (operation is IInvocationOperation invocation
-                    && DatabaseOperations.IsTaskLike(invocation.TargetMethod.ReturnType)
+                    && Awaits.IsTaskLike(invocation.TargetMethod.ReturnType)
                     && DatabaseOperations.TryGetTarget(invocation, _types, _aliases, out var target, out var type)
                     && !function.Syntax.Span.Contains(DeclarationSpan(target))
                     && reported.Add(target))
@@ -152,7 +152,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                 }
             }
 
-            if (!DatabaseOperations.IsTaskLike(invocation.TargetMethod.ReturnType))
+            if (!Awaits.IsTaskLike(invocation.TargetMethod.ReturnType))
             {
                 return;
             }
@@ -255,7 +255,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             }
 
             if (parent is IInvocationOperation { TargetMethod: { Name: "Select" or "SelectMany", ContainingType.Name: "Enumerable" } } invocation
-                && DatabaseOperations.IsTaskLike(function.Symbol.ReturnType))
+                && Awaits.IsTaskLike(function.Symbol.ReturnType))
             {
                 select = invocation;
                 return true;

@@ -135,33 +135,16 @@ public sealed class ConcurrentDelegateCaptureCodeFixProvider : CodeFixProvider
 
             var contextType = member is IFieldSymbol field ? field.Type : ((IPropertySymbol)member).Type;
             var factoryType = factoryDefinition.Construct(contextType);
-            foreach (var candidate in member.ContainingType.GetMembers())
-            {
-                var type = candidate switch
-                {
-                    IFieldSymbol { IsImplicitlyDeclared: false, IsStatic: false } f => f.Type,
-                    IPropertySymbol { IsStatic: false, IsIndexer: false } p => p.Type,
-                    _ => null,
-                };
-
-                if (type is not null && SymbolEqualityComparer.Default.Equals(type, factoryType))
-                {
-                    return new CapturedContext(@delegate, delegateSymbol, member, candidate.Name, TypeMembers.HasMethod(factoryType, "CreateDbContextAsync"), model);
-                }
-            }
-
-            return null;
+            return TypeMembers.FindInstanceMember(member.ContainingType, factoryType) is { } factory
+                ? new CapturedContext(@delegate, delegateSymbol, member, factory, TypeMembers.HasMethod(factoryType, "CreateDbContextAsync"), model)
+                : null;
         }
 
         /// <summary>The delegate with its own context first and every use of the shared one pointing at it.</summary>
         public AnonymousFunctionExpressionSyntax CreateInside()
         {
             var local = CapturedLocal.FreeName(Delegate, PerUseFactoryPlan.BaseName(Member.Name));
-            var uses = Delegate.DescendantNodes().OfType<IdentifierNameSyntax>()
-                .Where(identifier => identifier.Identifier.ValueText == Member.Name && SymbolEqualityComparer.Default.Equals(Model.GetSymbolInfo(identifier).Symbol, Member))
-                .Select(identifier => identifier.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } access && access.Name == identifier ? (ExpressionSyntax)access : identifier)
-                .ToList();
-            var replaced = Delegate.ReplaceNodes(uses, (original, _) => SyntaxFactory.IdentifierName(local).WithTriviaFrom(original));
+            var replaced = SymbolUses.ReplaceWithLocal(Delegate, Member, local, Model, CancellationToken.None);
 
             var isAsync = DelegateSymbol.IsAsync && HasAsyncCreate;
             ExpressionSyntax create = SyntaxFactory.InvocationExpression(SyntaxFactory.MemberAccessExpression(

@@ -120,7 +120,7 @@ internal sealed class GuardWrapPlan
             return null;
         }
 
-        var returnsTask = TypeMembers.IsTaskLike(functionSymbol.ReturnType);
+        var returnsTask = Awaits.IsTaskLike(functionSymbol.ReturnType);
         var plan = new GuardWrapPlan(kind, guard, kind == GuardKind.Semaphore && (functionSymbol.IsAsync || returnsTask));
         for (var node = use; node is not null && node != function; node = node.Parent)
         {
@@ -314,5 +314,5 @@ internal sealed class GuardWrapPlan
         };
 
     private static bool IsNonGenericTask(ITypeSymbol type)
-        => TypeMembers.IsTaskLike(type) && type is INamedTypeSymbol { IsGenericType: false };
+        => Awaits.IsTaskLike(type) && type is INamedTypeSymbol { IsGenericType: false };
 }

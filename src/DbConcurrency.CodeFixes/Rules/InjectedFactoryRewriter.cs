@@ -174,19 +174,9 @@ internal static class InjectedFactoryRewriter
     private static string? ExistingFactory(InjectedFactoryPlan plan, ITypeSymbol factoryType)
     {
         var constructor = (IMethodSymbol)plan.Parameter.ContainingSymbol;
-        foreach (var member in constructor.ContainingType.GetMembers())
+        if (TypeMembers.FindInstanceMember(constructor.ContainingType, factoryType, plan.Member) is { } member)
         {
-            var type = member switch
-            {
-                IFieldSymbol { IsStatic: false, IsImplicitlyDeclared: false } field => field.Type,
-                IPropertySymbol { IsStatic: false, IsIndexer: false } property => property.Type,
-                _ => null,
-            };
-
-            if (type is not null && SymbolEqualityComparer.Default.Equals(type, factoryType) && !SymbolEqualityComparer.Default.Equals(member, plan.Member))
-            {
-                return member.Name;
-            }
+            return member;
         }
 
         var isPrimary = plan.ParameterSyntax.Parent?.Parent is TypeDeclarationSyntax;

@@ -151,24 +151,8 @@ public sealed class OverlappingOperationsCodeFixProvider : CodeFixProvider
             return false;
         }
 
-        var factoryType = definition.Construct(contextType);
-        foreach (var member in type.GetMembers())
-        {
-            var memberType = member switch
-            {
-                IFieldSymbol { IsImplicitlyDeclared: false, IsStatic: false } field => field.Type,
-                IPropertySymbol { IsStatic: false, IsIndexer: false } property => property.Type,
-                _ => null,
-            };
-
-            if (memberType is not null && SymbolEqualityComparer.Default.Equals(memberType, factoryType))
-            {
-                factory = member.Name;
-                return true;
-            }
-        }
-
-        return false;
+        factory = TypeMembers.FindInstanceMember(type, definition.Construct(contextType))!;
+        return factory is not null;
     }
 
     /// <summary><c>id => db.Orders.FindAsync(id)</c> becomes an async lambda that creates, uses and disposes its own context.</summary>
@@ -181,11 +165,7 @@ public sealed class OverlappingOperationsCodeFixProvider : CodeFixProvider
             local = "context" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        var uses = lambda.DescendantNodes().OfType<IdentifierNameSyntax>()
-            .Where(identifier => SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, target))
-            .Select(identifier => identifier.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } access && access.Name == identifier ? (ExpressionSyntax)access : identifier)
-            .ToList();
-        var body = (ExpressionSyntax)lambda.ReplaceNodes(uses, (original, _) => IdentifierName(local).WithTriviaFrom(original)).Body;
+        var body = (ExpressionSyntax)SymbolUses.ReplaceWithLocal(lambda, target, local, model, cancellationToken).Body;
         var operation = body is AwaitExpressionSyntax awaited ? awaited.Expression : body;
         var returnsValue = model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol { ReturnType: INamedTypeSymbol { IsGenericType: true } };
         StatementSyntax use = returnsValue ? ReturnStatement(AwaitExpression(operation.WithoutTrivia())) : ExpressionStatement(AwaitExpression(operation.WithoutTrivia()));

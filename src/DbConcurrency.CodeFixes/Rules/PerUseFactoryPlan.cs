@@ -432,7 +432,7 @@ internal sealed class PerUseFactoryPlan
             return false;
         }
 
-        if (returnType is INamedTypeSymbol { IsGenericType: true } task && TypeMembers.IsTaskLike(task))
+        if (returnType is INamedTypeSymbol { IsGenericType: true } task && Awaits.IsTaskLike(task))
         {
             returnType = task.TypeArguments[0];
         }
@@ -547,7 +547,7 @@ internal sealed class PerUseFactoryPlan
         /// A method that hands back a task without awaiting it (<c>Task&lt;int&gt; CountAsync() => db.Jobs.CountAsync()</c>):
         /// an instance disposed at its end would be disposed while the operation still runs.
         /// </summary>
-        public bool ReturnsUnawaitedTask => !IsAsync && TypeMembers.IsTaskLike(ReturnType);
+        public bool ReturnsUnawaitedTask => !IsAsync && Awaits.IsTaskLike(ReturnType);
 
         /// <summary>For an expression body: whether the expression is the member's result.</summary>
         public bool ExpressionBodyReturnsValue { get; }
