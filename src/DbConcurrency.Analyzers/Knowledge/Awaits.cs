@@ -53,4 +53,61 @@ internal static class Awaits
 
         return false;
     }
+
+    /// <summary>
+    /// Where the task kept in <paramref name="local"/> is first waited for after <paramref name="after"/>, within
+    /// <paramref name="scope"/>: <c>await t</c>, <c>t.Wait()</c>, <c>t.Result</c>, <c>t.GetAwaiter().GetResult()</c>,
+    /// or the end of a <c>Task.WhenAll</c>/<c>WhenAny</c> that takes it. Null when this code never waits for it.
+    /// </summary>
+    public static int? FirstWaitOf(ILocalSymbol local, IOperation scope, int after)
+    {
+        int? first = null;
+        foreach (var operation in scope.Descendants())
+        {
+            if (operation is not ILocalReferenceOperation reference
+                || reference.Syntax.SpanStart < after
+                || (first is { } known && reference.Syntax.SpanStart >= known)
+                || !SymbolEqualityComparer.Default.Equals(reference.Local, local))
+            {
+                continue;
+            }
+
+            var parent = reference.Parent;
+            while (parent is IConversionOperation or IInvocationOperation { TargetMethod.Name: "ConfigureAwait" or "AsTask" } or IArgumentOperation or IArrayInitializerOperation or IArrayCreationOperation)
+            {
+                if (parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "WhenAll" or "WhenAny" } whenAll })
+                {
+                    first = whenAll.Syntax.Span.End;
+                    break;
+                }
+
+                parent = parent.Parent;
+            }
+
+            if (parent is IAwaitOperation or IInvocationOperation { TargetMethod.Name: "Wait" or "GetAwaiter" } or IPropertyReferenceOperation { Property.Name: "Result" })
+            {
+                first = reference.Syntax.Span.End;
+            }
+        }
+
+        return first;
+    }
+
+    /// <summary>The local a task is kept in where it starts: <c>var t = Task.Run(…);</c> or <c>t = Task.Run(…);</c>.</summary>
+    public static ILocalSymbol? KeptIn(IOperation task)
+    {
+        var parent = task.Parent;
+        while (parent is IConversionOperation or IInvocationOperation { TargetMethod.Name: "ConfigureAwait" or "AsTask" })
+        {
+            task = parent;
+            parent = parent.Parent;
+        }
+
+        return parent switch
+        {
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+            ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == task => local.Local,
+            _ => null,
+        };
+    }
 }

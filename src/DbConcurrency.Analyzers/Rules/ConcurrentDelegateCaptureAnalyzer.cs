@@ -4,6 +4,7 @@ using DbConcurrency.Analyzers.Knowledge;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace DbConcurrency.Analyzers.Rules;
 
@@ -59,14 +60,37 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
         }
 
         var types = catalog.For(context.Operation.Syntax.SyntaxTree);
+        var quiet = QuietWindow(context.Operation);
         foreach (var concurrent in delegates)
         {
             if (DelegateBody.TryFind(concurrent.Value, out var body))
             {
-                var walk = new Walk(context, catalog, types, guards, concurrent.Description, body.Span, context.ContainingSymbol.ContainingType);
+                var walk = new Walk(context, catalog, types, guards, concurrent.Description, body.Span, context.ContainingSymbol.ContainingType, quiet);
                 walk.Visit(body.Operation, via: null, depth: MaxCallDepth);
             }
         }
+    }
+
+    /// <summary>
+    /// <c>var t = Task.Run(…); …; await t;</c>: between the start and the wait, the delegate runs beside the
+    /// code in between, and nowhere else. An object that code does not use is not shared.
+    /// </summary>
+    private static (IOperation Scope, TextSpan Window)? QuietWindow(IOperation start)
+    {
+        if (start is not IInvocationOperation { TargetMethod.Name: "Run" or "StartNew" } || Awaits.KeptIn(start) is not { } local)
+        {
+            return null;
+        }
+
+        var scope = start;
+        while (scope.Parent is { } parent)
+        {
+            scope = parent;
+        }
+
+        return Awaits.FirstWaitOf(local, scope, start.Syntax.Span.End) is { } waited
+            ? (scope, TextSpan.FromBounds(start.Syntax.Span.End, waited))
+            : null;
     }
 
     /// <summary>One delegate's body searched for database objects it did not create; each object reported once.</summary>
@@ -77,13 +101,15 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
         private readonly DatabaseTypes _types;
         private readonly GuardApis _guards;
         private readonly string _description;
-        private readonly Microsoft.CodeAnalysis.Text.TextSpan _span;
+        private readonly TextSpan _span;
         private readonly INamedTypeSymbol? _type;
         private readonly HashSet<ISymbol> _reported = new(SymbolEqualityComparer.Default);
         private readonly HashSet<IMethodSymbol> _visited = new(SymbolEqualityComparer.Default);
+        private readonly (IOperation Scope, TextSpan Window)? _quiet;
 
-        public Walk(OperationAnalysisContext context, DatabaseTypeCatalog catalog, DatabaseTypes types, GuardApis guards, string description, Microsoft.CodeAnalysis.Text.TextSpan span, INamedTypeSymbol? type)
+        public Walk(OperationAnalysisContext context, DatabaseTypeCatalog catalog, DatabaseTypes types, GuardApis guards, string description, TextSpan span, INamedTypeSymbol? type, (IOperation Scope, TextSpan Window)? quiet)
         {
+            _quiet = quiet;
             _context = context;
             _catalog = catalog;
             _types = types;
@@ -134,7 +160,8 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
         {
             if (_reported.Contains(symbol)
                 || !_types.TryClassify(type, out _)
-                || GuardAnalysis.Find(use, _guards, out _, out _) == GuardState.Guarded)
+                || GuardAnalysis.Find(use, _guards, out _, out _) == GuardState.Guarded
+                || (_quiet is { } quiet && !UsedIn(quiet.Scope, quiet.Window, symbol)))
             {
                 return;
             }
@@ -153,6 +180,33 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
                 DatabaseMember.DisplayName(type),
                 how,
                 _description));
+        }
+
+        private static bool UsedIn(IOperation scope, TextSpan window, ISymbol symbol)
+        {
+            foreach (var operation in scope.Descendants())
+            {
+                if (!window.Contains(operation.Syntax.Span))
+                {
+                    continue;
+                }
+
+                ISymbol? used = operation switch
+                {
+                    ILocalReferenceOperation local => local.Local,
+                    IParameterReferenceOperation parameter => parameter.Parameter,
+                    IFieldReferenceOperation field => field.Field.OriginalDefinition,
+                    IPropertyReferenceOperation property => property.Property.OriginalDefinition,
+                    _ => null,
+                };
+
+                if (SymbolEqualityComparer.Default.Equals(used, symbol))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>A local or parameter the delegate did not declare itself: one instance for every run of it.</summary>

@@ -191,11 +191,8 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                 case IPropertyReferenceOperation { Property.Name: "Result" }:
                     return invocation.Syntax.Span.End;
 
-                case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
-                    return AwaitedAt(declarator.Symbol, invocation.Syntax.Span.End) ?? end;
-
-                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == current:
-                    return AwaitedAt(local.Local, invocation.Syntax.Span.End) ?? end;
+                case IVariableInitializerOperation or ISimpleAssignmentOperation { Target: ILocalReferenceOperation } when Awaits.KeptIn(invocation) is { } local:
+                    return Awaits.FirstWaitOf(local, _body, invocation.Syntax.Span.End) ?? end;
 
                 case IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "WhenAll" or "WhenAny" } whenAll }:
                     return whenAll.Syntax.Span.End;
@@ -211,38 +208,6 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                 default:
                     return invocation.Syntax.Span.End;
             }
-        }
-
-        /// <summary>The first later point where the task in <paramref name="local"/> is awaited, waited for or handed to <c>WhenAll</c>.</summary>
-        private int? AwaitedAt(ILocalSymbol local, int after)
-        {
-            foreach (var operation in OwnOperations(_body))
-            {
-                if (operation is not ILocalReferenceOperation reference
-                    || reference.Syntax.SpanStart < after
-                    || !SymbolEqualityComparer.Default.Equals(reference.Local, local))
-                {
-                    continue;
-                }
-
-                var parent = reference.Parent;
-                while (parent is IConversionOperation or IInvocationOperation { TargetMethod.Name: "ConfigureAwait" or "AsTask" } or IArgumentOperation or IArrayInitializerOperation or IArrayCreationOperation)
-                {
-                    if (parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "WhenAll" or "WhenAny" } whenAll })
-                    {
-                        return whenAll.Syntax.Span.End;
-                    }
-
-                    parent = parent.Parent;
-                }
-
-                if (parent is IAwaitOperation or IInvocationOperation { TargetMethod.Name: "Wait" or "GetAwaiter" } or IPropertyReferenceOperation { Property.Name: "Result" })
-                {
-                    return reference.Syntax.Span.End;
-                }
-            }
-
-            return null;
         }
 
         private static bool IsSelectOverItems(IAnonymousFunctionOperation function, out IInvocationOperation select)

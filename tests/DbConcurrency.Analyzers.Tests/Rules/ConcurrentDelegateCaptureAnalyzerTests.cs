@@ -261,7 +261,7 @@ public class ConcurrentDelegateCaptureAnalyzerTests
     }
 
     [Fact]
-    public async Task Task_Run_awaited_or_waited_on_the_spot_one_worker_at_a_time_and_guarded_uses_are_not_reported()
+    public async Task Task_Run_awaited_on_the_spot_or_before_any_other_use_one_worker_at_a_time_and_guarded_uses_are_not_reported()
     {
         await VerifySqliteAsync("""
             public sealed class Db(SqliteConnection connection)
@@ -273,6 +273,20 @@ public class ConcurrentDelegateCaptureAnalyzerTests
                     await Task.Run(() => connection.Open()).ConfigureAwait(false);
                     Task.Run(() => connection.Close()).Wait();
                     return await Task.Run(() => connection.ExecuteScalar<long>("select count(*) from todos"));
+                }
+
+                public async Task<long> Kept()
+                {
+                    var count = Task.Run(() => connection.ExecuteScalar<long>("select count(*) from todos"));
+                    var other = 42;
+                    return await count + other;
+                }
+
+                public async Task<long> KeptButUsedMeanwhile()
+                {
+                    var count = Task.Run(() => {|#0:connection|}.ExecuteScalar<long>("select count(*) from todos"));
+                    connection.Execute("delete from todos where done = 1");
+                    return await count;
                 }
 
                 public void OneAtATime(int[] ids)
@@ -289,7 +303,8 @@ public class ConcurrentDelegateCaptureAnalyzerTests
                     });
                 }
             }
-            """);
+            """,
+            Captured(0, "connection", "SqliteConnection", "a Task.Run delegate"));
     }
 
     [Fact]
