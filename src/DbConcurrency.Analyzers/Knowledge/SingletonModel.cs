@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -57,6 +58,10 @@ internal sealed class SingletonModel
 {
     // Services that take services that take services: deep enough for layered code, bounded for cycles.
     private const int MaxDepth = 6;
+
+    // Syntax only, keyed by tree: nothing of one compilation (no symbol, no model) outlives it here.
+    private static readonly ConditionalWeakTable<SyntaxTree, Candidates> CandidateCache = new();
+    private static readonly ConditionalWeakTable<SyntaxTree, Candidates>.CreateValueCallback ScanTree = Scan;
 
     private readonly object _gate = new();
     private readonly DatabaseTypeCatalog _catalog;
@@ -421,13 +426,8 @@ internal sealed class SingletonModel
         foreach (var tree in _models.Compilation.SyntaxTrees)
         {
             SemanticModel? model = null;
-            foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes())
+            foreach (var node in CandidateCalls(tree, cancellationToken))
             {
-                if (!DependencyInjectionApis.MayRegister(node))
-                {
-                    continue;
-                }
-
                 model ??= _models.For(tree);
                 if (model.GetOperation(node, cancellationToken) is { } operation
                     && _apis.TryGetRegistration(operation, out var registration)
@@ -439,6 +439,40 @@ internal sealed class SingletonModel
         }
 
         return registrations;
+    }
+
+    /// <summary>
+    /// The calls in <paramref name="tree"/> named like registrations. A tree the user did not edit is the same
+    /// object in the next compilation, so the IDE reads each file's syntax once, not once per keystroke.
+    /// </summary>
+    private static IEnumerable<SyntaxNode> CandidateCalls(SyntaxTree tree, CancellationToken cancellationToken)
+    {
+        var spans = CandidateCache.GetValue(tree, ScanTree).Spans;
+        if (spans.IsEmpty)
+        {
+            yield break;
+        }
+
+        // Spans, not nodes: the IDE may drop a tree's root and parse it again, and a model binds its own root's nodes.
+        var root = tree.GetRoot(cancellationToken);
+        foreach (var span in spans)
+        {
+            yield return root.FindNode(span, getInnermostNodeForTie: true);
+        }
+    }
+
+    private static Candidates Scan(SyntaxTree tree)
+    {
+        var builder = ImmutableArray.CreateBuilder<Microsoft.CodeAnalysis.Text.TextSpan>();
+        foreach (var node in tree.GetRoot().DescendantNodes())
+        {
+            if (DependencyInjectionApis.MayRegister(node))
+            {
+                builder.Add(node.Span);
+            }
+        }
+
+        return new Candidates(builder.ToImmutable());
     }
 
     /// <summary>What long-lived types take in their constructors or resolve in their factories.</summary>
@@ -589,6 +623,13 @@ internal sealed class SingletonModel
     private static bool HasSource(ISymbol symbol) => symbol.Locations.Length > 0 && symbol.Locations[0].IsInSource;
 
     private static SyntaxTree? FirstTree(ISymbol symbol) => symbol.Locations.Length > 0 ? symbol.Locations[0].SourceTree : null;
+
+    private sealed class Candidates
+    {
+        public Candidates(ImmutableArray<Microsoft.CodeAnalysis.Text.TextSpan> spans) => Spans = spans;
+
+        public ImmutableArray<Microsoft.CodeAnalysis.Text.TextSpan> Spans { get; }
+    }
 
     private sealed class TypeFacts
     {
