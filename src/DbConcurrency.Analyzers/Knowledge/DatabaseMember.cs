@@ -87,14 +87,8 @@ internal readonly struct DatabaseMember
     /// (DBC001, DBC005) plug into the driver.
     /// </summary>
     public static void RegisterTypeAnalysis(AnalysisContext context, Action<SymbolStartAnalysisContext, DatabaseTypeCatalog, GuardApis> analyzeType)
-        => context.RegisterCompilationStartAction(start =>
+        => DatabaseTypeCatalog.RegisterCompilationStart(context, (start, catalog) =>
         {
-            var catalog = DatabaseTypeCatalog.TryCreate(start.Compilation, start.Options.AnalyzerConfigOptionsProvider);
-            if (catalog is null)
-            {
-                return;
-            }
-
             var guards = GuardApis.Create(start.Compilation);
             start.RegisterSymbolStartAction(typeStart => analyzeType(typeStart, catalog, guards), SymbolKind.NamedType);
         });

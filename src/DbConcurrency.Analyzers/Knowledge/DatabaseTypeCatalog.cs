@@ -48,6 +48,19 @@ internal sealed class DatabaseTypeCatalog
         return new DatabaseTypeCatalog(compilation, options, @default);
     }
 
+    /// <summary>
+    /// Runs <paramref name="start"/> at the start of every compilation that references a database type (or
+    /// configures one), with its catalog: how every rule plugs into the driver, and bails out of the rest.
+    /// </summary>
+    public static void RegisterCompilationStart(AnalysisContext context, Action<CompilationStartAnalysisContext, DatabaseTypeCatalog> start)
+        => context.RegisterCompilationStartAction(compilationStart =>
+        {
+            if (TryCreate(compilationStart.Compilation, compilationStart.Options.AnalyzerConfigOptionsProvider) is { } catalog)
+            {
+                start(compilationStart, catalog);
+            }
+        });
+
     /// <summary>The type model that applies to code in <paramref name="tree"/>.</summary>
     public DatabaseTypes For(SyntaxTree? tree)
     {

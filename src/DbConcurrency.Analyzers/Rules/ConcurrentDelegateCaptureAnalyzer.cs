@@ -33,14 +33,8 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
     {
         context.EnableConcurrentExecution();
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        DatabaseTypeCatalog.RegisterCompilationStart(context, (start, catalog) =>
         {
-            var catalog = DatabaseTypeCatalog.TryCreate(start.Compilation, start.Options.AnalyzerConfigOptionsProvider);
-            if (catalog is null)
-            {
-                return;
-            }
-
             var apis = ConcurrentApis.Create(start.Compilation, start.Options.AnalyzerConfigOptionsProvider);
             var guards = GuardApis.Create(start.Compilation);
             start.RegisterOperationAction(

@@ -29,14 +29,8 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
     {
         context.EnableConcurrentExecution();
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        DatabaseTypeCatalog.RegisterCompilationStart(context, (start, catalog) =>
         {
-            var catalog = DatabaseTypeCatalog.TryCreate(start.Compilation, start.Options.AnalyzerConfigOptionsProvider);
-            if (catalog is null)
-            {
-                return;
-            }
-
             // Most bodies start no asynchronous database operation: the driver's own walk finds the ones that
             // do, and only those are read again.
             start.RegisterOperationBlockStartAction(blockStart =>

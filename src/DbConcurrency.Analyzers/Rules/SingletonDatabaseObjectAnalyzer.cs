@@ -40,14 +40,8 @@ public sealed class SingletonDatabaseObjectAnalyzer : DiagnosticAnalyzer
     {
         context.EnableConcurrentExecution();
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        DatabaseTypeCatalog.RegisterCompilationStart(context, (start, catalog) =>
         {
-            var catalog = DatabaseTypeCatalog.TryCreate(start.Compilation, start.Options.AnalyzerConfigOptionsProvider);
-            if (catalog is null)
-            {
-                return;
-            }
-
             var apis = DependencyInjectionApis.Create(start.Compilation);
             var model = new SingletonModel(start.Compilation, catalog, apis, GuardApis.Create(start.Compilation));
             start.RegisterSymbolAction(symbol => AnalyzeType(symbol, model), SymbolKind.NamedType);
