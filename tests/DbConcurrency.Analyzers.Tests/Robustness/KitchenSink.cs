@@ -1,0 +1,177 @@
+namespace DbConcurrency.Analyzers.Tests.Robustness;
+
+/// <summary>Sources that exercise every rule's patterns, and every unusual syntax the IDE may hand the analyzers.</summary>
+internal static class KitchenSink
+{
+    public const string GlobalUsings = """
+        global using System;
+        global using System.Collections.Generic;
+        global using System.Data;
+        global using System.Linq;
+        global using System.Threading;
+        global using System.Threading.Tasks;
+        global using System.Transactions;
+        global using Dapper;
+        global using Microsoft.AspNetCore.Builder;
+        global using Microsoft.AspNetCore.Http;
+        global using Microsoft.Data.Sqlite;
+        global using Microsoft.EntityFrameworkCore;
+        global using Microsoft.Extensions.DependencyInjection;
+        global using Microsoft.Extensions.DependencyInjection.Extensions;
+        global using Microsoft.Extensions.Hosting;
+        global using Npgsql;
+        """;
+
+    /// <summary>Every rule's findings and silences in one file.</summary>
+    public const string EveryRule = """
+        namespace Shop;
+
+        public class ShopContext(DbContextOptions<ShopContext> options) : DbContext(options)
+        {
+            public DbSet<Order> Orders => Set<Order>();
+        }
+
+        public class Order
+        {
+            public int Id { get; set; }
+            public decimal Total { get; set; }
+        }
+
+        public static class Store
+        {
+            private static readonly SqliteConnection Connection = new("Data Source=shop.db");
+            private static readonly object Gate = new();
+            private static SqliteConnection? _locked;
+
+            public static long Count() => Connection.ExecuteScalar<long>("select count(*) from orders");
+
+            public static long Locked()
+            {
+                lock (Gate)
+                {
+                    _locked ??= new SqliteConnection("Data Source=shop.db");
+                    return _locked.ExecuteScalar<long>("select 1");
+                }
+            }
+        }
+
+        public interface IOrders { Task<List<Order>> All(); }
+
+        public sealed class Orders(ShopContext db) : IOrders
+        {
+            public Task<List<Order>> All() => db.Orders.ToListAsync();
+        }
+
+        public sealed class Mailer(IOrders orders, ShopContext db, IDbContextFactory<ShopContext> factory)
+        {
+            private readonly ShopContext _db = db;
+            private readonly SemaphoreSlim _gate = new(1, 1);
+
+            public async Task<int> Send(int[] ids)
+            {
+                await _gate.WaitAsync();
+                try
+                {
+                    var count = _db.Orders.CountAsync();
+                    var list = await _db.Orders.ToListAsync();
+                    await Task.WhenAll(ids.Select(id => _db.Orders.FindAsync(id).AsTask()));
+                    Parallel.ForEach(ids, id => _db.Orders.Count(o => o.Id == id));
+                    _ = Task.Run(() => _db.SaveChanges());
+                    return list.Count + await count;
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+            }
+
+            public int Unguarded() => _db.SaveChanges();
+
+            public async Task Fresh() { await using var context = await factory.CreateDbContextAsync(); await context.SaveChangesAsync(); }
+        }
+
+        public sealed class Worker(ShopContext db, NpgsqlDataSource source) : BackgroundService
+        {
+            protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+            {
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    using var scope = new TransactionScope();
+                    await using var connection = await source.OpenConnectionAsync(stoppingToken);
+                    await connection.ExecuteAsync("select 1");
+                    await db.SaveChangesAsync(stoppingToken);
+                    scope.Complete();
+                }
+            }
+        }
+
+        public sealed class Audit(RequestDelegate next, ShopContext db)
+        {
+            public async Task InvokeAsync(HttpContext context) { await db.SaveChangesAsync(); await next(context); }
+        }
+
+        public static class Startup
+        {
+            public static void Configure(IServiceCollection services, WebApplication app, NpgsqlConnection shared)
+            {
+                services.AddDbContext<ShopContext>(o => o.UseSqlite("Data Source=shop.db"));
+                services.AddScoped<IOrders, Orders>();
+                services.AddSingleton<Mailer>();
+                services.AddSingleton<IDbConnection>(_ => new NpgsqlConnection("Host=localhost"));
+                services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, Worker>());
+                services.AddHostedService<Worker>();
+                app.MapGet("/ping", () => shared.State.ToString());
+                using var local = new SqliteConnection("Data Source=shop.db");
+                local.Open();
+                Parallel.For(0, 10, i => local.Execute("select @i", new { i }));
+                new Thread(() => local.Close()).Start();
+                var tasks = new List<Task>();
+                foreach (var i in Enumerable.Range(0, 3)) { tasks.Add(local.ExecuteAsync("select 1")); }
+            }
+        }
+        """;
+
+    /// <summary>Syntax the rules rarely meet: top-level statements, file-scoped types, records, unsafe, preprocessor regions.</summary>
+    public const string UnusualSyntax = """
+        using System.Data;
+        using System.Runtime.CompilerServices;
+
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Services.AddSingleton<Cache<int>>();
+        var app = builder.Build();
+        var connection = new SqliteConnection("Data Source=x.db");
+        app.MapGet("/", () => connection.ExecuteScalar<int>("select 1"));
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(async i => await connection.ExecuteAsync("select @i", new { i })));
+        Local();
+        void Local() => Parallel.Invoke(() => connection.Open(), static () => { });
+        app.Run();
+
+        file sealed record Row(int Id, string Name);
+
+        public record class Repo(SqliteConnection Connection) : IDisposable
+        {
+            public void Dispose() => Connection.Dispose();
+        }
+
+        public sealed class Cache<T>(NpgsqlConnection connection) where T : struct
+        {
+            #region unsafe
+            public unsafe int Size() { int x = 1; int* p = &x; return *p; }
+            #endregion
+
+        #if DEBUG
+            public partial class Nested { private static readonly SqliteConnection Shared = new("Data Source=x.db"); }
+        #endif
+
+            public Func<Func<Task<int>>> Deep() => () => async () => await connection.ExecuteScalarAsync<int>("select 1");
+
+            public ref struct Span { public int Value; }
+
+            [MethodImpl(MethodImplOptions.NoInlining)]
+            public event EventHandler? Changed;
+        }
+
+        public partial class Partial { partial void Hook(); }
+        public partial class Partial { partial void Hook() { } }
+        """;
+}
