@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -112,6 +113,136 @@ internal sealed class DependencyInjectionApis
                 return false;
         }
     }
+
+    /// <summary>
+    /// Reads the common registration forms from syntax, binding only their type names where they stand:
+    /// <c>AddScoped&lt;IOrders, Orders&gt;()</c>, <c>AddSingleton(typeof(A), typeof(B))</c>, a factory lambda that
+    /// returns <c>new T(…)</c>, <c>AddDbContext&lt;T&gt;(options)</c> with its default lifetime. Binding the whole
+    /// call would bind the method around it a second time (the driver binds it too): for a rule that reads every
+    /// registration of a compilation, that was most of its cost. False when the form needs full binding.
+    /// </summary>
+    public static bool TryReadQuickly(SemanticModel model, SyntaxNode node, out ServiceRegistration? registration)
+    {
+        registration = null;
+        if (node is not InvocationExpressionSyntax invocation
+            || (invocation.Expression switch { MemberAccessExpressionSyntax access => access.Name, SimpleNameSyntax simple => simple, _ => null }) is not { } name)
+        {
+            return false;
+        }
+
+        var method = name.Identifier.ValueText;
+        var isContext = method is "AddDbContext" or "AddDbContextPool" or "AddDbContextFactory" or "AddPooledDbContextFactory";
+        ServiceLifetime lifetime;
+        if (isContext || method.EndsWith("Scoped", StringComparison.Ordinal))
+        {
+            lifetime = ServiceLifetime.Scoped;
+        }
+        else if (method.EndsWith("Singleton", StringComparison.Ordinal) || method == "AddHostedService")
+        {
+            lifetime = ServiceLifetime.Singleton;
+        }
+        else if (method.EndsWith("Transient", StringComparison.Ordinal))
+        {
+            lifetime = ServiceLifetime.Transient;
+        }
+        else
+        {
+            return false;
+        }
+
+        if (!method.StartsWith("Add", StringComparison.Ordinal) && !method.StartsWith("TryAdd", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var position = invocation.SpanStart;
+        ITypeSymbol? service = null;
+        ITypeSymbol? implementation = null;
+        var viaFactory = false;
+        var resolved = ImmutableArray.CreateBuilder<ITypeSymbol>();
+        if (name is GenericNameSyntax generic)
+        {
+            var typeArguments = generic.TypeArgumentList.Arguments;
+            service = BindType(model, position, typeArguments[0]);
+            if (typeArguments.Count == 2 && !method.EndsWith("Factory", StringComparison.Ordinal))
+            {
+                implementation = BindType(model, position, typeArguments[1]);
+            }
+            else if (typeArguments.Count > 2)
+            {
+                return false;
+            }
+        }
+
+        var typeOfs = 0;
+        foreach (var argument in invocation.ArgumentList.Arguments)
+        {
+            switch (argument.Expression)
+            {
+                // AddDbContext's options: what configures the context says nothing of its lifetime.
+                case LambdaExpressionSyntax when isContext:
+                    break;
+
+                case LambdaExpressionSyntax lambda when !viaFactory && lambda.ExpressionBody is ObjectCreationExpressionSyntax creation:
+                    viaFactory = true;
+                    implementation = BindType(model, position, creation.Type);
+
+                    // AddSingleton(sp => new Reports(…)): the service type is inferred from what the lambda returns.
+                    service ??= implementation;
+                    foreach (var resolve in lambda.DescendantNodes().OfType<GenericNameSyntax>())
+                    {
+                        if (resolve.Identifier.ValueText is "GetService" or "GetRequiredService" && resolve.TypeArgumentList.Arguments.Count == 1)
+                        {
+                            if (BindType(model, position, resolve.TypeArgumentList.Arguments[0]) is not { } dependency)
+                            {
+                                return false;
+                            }
+
+                            resolved.Add(dependency);
+                        }
+                    }
+
+                    break;
+
+                case TypeOfExpressionSyntax typeOf when name is not GenericNameSyntax && typeOfs < 2:
+                    var type = BindType(model, position, typeOf.Type);
+                    if (type is INamedTypeSymbol { IsGenericType: true } open && typeOf.Type.DescendantNodes().OfType<OmittedTypeArgumentSyntax>().Any())
+                    {
+                        // typeof(Repository<>): the definition, as the bound reading gives it.
+                        type = open.OriginalDefinition;
+                    }
+
+                    if (typeOfs++ == 0)
+                    {
+                        service = type;
+                    }
+                    else
+                    {
+                        implementation = type;
+                    }
+
+                    break;
+
+                // A service key (AddKeyedSingleton<IMailer, Mailer>("invoices")).
+                case LiteralExpressionSyntax when method.Contains("Keyed"):
+                    break;
+
+                default:
+                    return false;
+            }
+        }
+
+        if (service is null || (implementation is null && (viaFactory || typeOfs == 2 || (name is GenericNameSyntax g && g.TypeArgumentList.Arguments.Count == 2 && !method.EndsWith("Factory", StringComparison.Ordinal)))))
+        {
+            return false;
+        }
+
+        registration = new ServiceRegistration(method, lifetime, service, implementation, viaFactory, resolved.ToImmutable(), NameLocation(invocation));
+        return true;
+    }
+
+    private static ITypeSymbol? BindType(SemanticModel model, int position, TypeSyntax type)
+        => model.GetSpeculativeTypeInfo(position, type, SpeculativeBindingOption.BindAsTypeOrNamespace).Type is { TypeKind: not TypeKind.Error } bound ? bound : null;
 
     /// <summary>True for a class the host runs for its whole life: <c>IHostedService</c>, hence every <c>BackgroundService</c>.</summary>
     public bool IsHostedService(INamedTypeSymbol type) => Implements(type, HostedService);

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
@@ -70,9 +71,8 @@ internal sealed class SingletonModel
     private readonly SemanticModels _models;
     private readonly Dictionary<ITypeSymbol, ImmutableArray<Capture>> _captures = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<ITypeSymbol, TypeFacts> _facts = new(SymbolEqualityComparer.Default);
-    private Dictionary<ISymbol, List<ServiceRegistration>>? _byService;
-    private HashSet<ISymbol>? _registeredSingletons;
-    private HashSet<ISymbol>? _resolvableSingletons;
+    private readonly Dictionary<(SyntaxTree Tree, Microsoft.CodeAnalysis.Text.TextSpan Span), ServiceRegistration?> _bound = new();
+    private CallIndex? _index;
     private HashSet<ISymbol>? _neededBySingletons;
 
     public SingletonModel(Compilation compilation, DatabaseTypeCatalog catalog, DependencyInjectionApis apis, GuardApis guards)
@@ -127,7 +127,7 @@ internal sealed class SingletonModel
 
         lock (_gate)
         {
-            if (RegisteredSingletons(cancellationToken).Contains(type.OriginalDefinition))
+            if (IsRegisteredSingleton(type, resolvable: false, cancellationToken))
             {
                 return SingletonRole.Registered;
             }
@@ -230,8 +230,7 @@ internal sealed class SingletonModel
     private ImmutableArray<Capture> RootCaptures(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
         var captures = CapturesOf(type, MaxDepth, cancellationToken);
-        ByService(cancellationToken);
-        if (!_apis.IsHostedService(type) || _resolvableSingletons!.Contains(type))
+        if (!_apis.IsHostedService(type) || IsRegisteredSingleton(type, resolvable: true, cancellationToken))
         {
             return captures;
         }
@@ -259,7 +258,17 @@ internal sealed class SingletonModel
         _captures[type] = ImmutableArray<Capture>.Empty;
         var types = _catalog.For(FirstTree(type));
         var builder = ImmutableArray.CreateBuilder<Capture>();
-        TypeFacts? facts = null;
+
+        // What the constructor stores where, and which members one guard protects, takes a walk of the type's
+        // bodies: only a type that keeps a database object in a field of its own needs it.
+        var members = DatabaseMember.DeclaredIn(type, _catalog, staticOnly: false);
+        var hasInstanceMembers = false;
+        foreach (var member in members)
+        {
+            hasInstanceMembers |= !member.Symbol.IsStatic;
+        }
+
+        var facts = hasInstanceMembers ? FactsOf(type, cancellationToken) : null;
         foreach (var constructor in type.InstanceConstructors)
         {
             if (constructor.IsImplicitlyDeclared || (constructor.DeclaredAccessibility == Accessibility.Private && !HasSource(type)))
@@ -270,22 +279,16 @@ internal sealed class SingletonModel
             foreach (var parameter in constructor.Parameters)
             {
                 if (TryResolve(parameter.Type, depth, types, cancellationToken, out var objectType, out var chain)
-                    && !(facts ??= FactsOf(type, cancellationToken)).StoredOnlyInGuardedMembers(parameter))
+                    && facts?.StoredOnlyInGuardedMembers(parameter) != true)
                 {
                     builder.Add(new Capture(parameter, parameter.Type, objectType, chain));
                 }
             }
         }
 
-        foreach (var member in DatabaseMember.DeclaredIn(type, _catalog, staticOnly: false))
+        foreach (var member in members)
         {
-            if (member.Symbol.IsStatic)
-            {
-                continue;
-            }
-
-            facts ??= FactsOf(type, cancellationToken);
-            if (!facts.Injected.Contains(member.Symbol) && !facts.Guarded.Contains(member.Symbol))
+            if (!member.Symbol.IsStatic && !facts!.Injected.Contains(member.Symbol) && !facts.Guarded.Contains(member.Symbol))
             {
                 var objectType = member.Match.ObjectType;
                 builder.Add(new Capture(member.Symbol, member.Type, objectType, ImmutableArray.Create(Link(objectType, Describe(member.Match.Kind)))));
@@ -319,12 +322,7 @@ internal sealed class SingletonModel
             return TryResolve(sequence.TypeArguments[0], depth - 1, types, cancellationToken, out objectType, out chain);
         }
 
-        if (!ByService(cancellationToken).TryGetValue(dependency.OriginalDefinition, out var registrations))
-        {
-            return false;
-        }
-
-        foreach (var registration in registrations)
+        foreach (var registration in RegistrationsOf(dependency, cancellationToken))
         {
             // A singleton dependency is a root of its own, reported where it is declared.
             if (registration.Lifetime == ServiceLifetime.Singleton)
@@ -365,111 +363,161 @@ internal sealed class SingletonModel
         return false;
     }
 
-    private Dictionary<ISymbol, List<ServiceRegistration>> ByService(CancellationToken cancellationToken)
+    /// <summary>The registrations whose service is <paramref name="service"/> (or its open generic definition).</summary>
+    private IEnumerable<ServiceRegistration> RegistrationsOf(ITypeSymbol service, CancellationToken cancellationToken)
     {
-        if (_byService is not null)
+        foreach (var registration in RegistrationsMentioning(service.Name, cancellationToken))
         {
-            return _byService;
-        }
-
-        var byService = new Dictionary<ISymbol, List<ServiceRegistration>>(SymbolEqualityComparer.Default);
-        var singletons = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-        var resolvable = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-        foreach (var registration in ReadRegistrations(cancellationToken))
-        {
-            if (registration.ServiceType is { } service)
+            if (registration.ServiceType is { } registered && SymbolEqualityComparer.Default.Equals(registered.OriginalDefinition, service.OriginalDefinition))
             {
-                if (!byService.TryGetValue(service.OriginalDefinition, out var list))
-                {
-                    byService[service.OriginalDefinition] = list = new List<ServiceRegistration>();
-                }
-
-                list.Add(registration);
-            }
-
-            if (registration.Lifetime == ServiceLifetime.Singleton && registration.ConstructedType is { } built)
-            {
-                singletons.Add(built.OriginalDefinition);
-
-                // Registered for the host only (AddHostedService, a descriptor for IHostedService): nobody else resolves it.
-                if (registration.Method != "AddHostedService"
-                    && !(registration.ServiceType is { } hosted && SymbolEqualityComparer.Default.Equals(hosted, _apis.HostedService)))
-                {
-                    resolvable.Add(built.OriginalDefinition);
-                }
+                yield return registration;
             }
         }
-
-        _registeredSingletons = singletons;
-        _resolvableSingletons = resolvable;
-        return _byService = byService;
     }
 
-    private HashSet<ISymbol> RegisteredSingletons(CancellationToken cancellationToken)
+    /// <summary>True when a singleton registration builds <paramref name="type"/>; with <paramref name="resolvable"/>, one that other code can resolve (not just the host).</summary>
+    private bool IsRegisteredSingleton(INamedTypeSymbol type, bool resolvable, CancellationToken cancellationToken)
     {
-        ByService(cancellationToken);
-        return _registeredSingletons!;
+        foreach (var registration in RegistrationsMentioning(type.Name, cancellationToken))
+        {
+            if (registration.Lifetime != ServiceLifetime.Singleton
+                || registration.ConstructedType is not { } built
+                || !SymbolEqualityComparer.Default.Equals(built.OriginalDefinition, type.OriginalDefinition))
+            {
+                continue;
+            }
+
+            // Registered for the host only (AddHostedService, a descriptor for IHostedService): nobody else resolves it.
+            if (!resolvable
+                || (registration.Method != "AddHostedService"
+                    && !(registration.ServiceType is { } hosted && SymbolEqualityComparer.Default.Equals(hosted, _apis.HostedService))))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
-    /// Every registration in the compilation. Trees are filtered by syntax first (a call named like a
-    /// registration method, a <c>new ServiceDescriptor</c>); only those calls are bound.
+    /// The registrations among the calls whose text names <paramref name="name"/>, or names no type at all
+    /// (<c>AddSingleton(instance)</c>). Binding a call costs a semantic model's walk of its method: only the
+    /// calls a question is about are bound, each once.
     /// </summary>
-    private List<ServiceRegistration> ReadRegistrations(CancellationToken cancellationToken)
+    private IEnumerable<ServiceRegistration> RegistrationsMentioning(string? name, CancellationToken cancellationToken)
     {
-        var registrations = new List<ServiceRegistration>();
         if (!_apis.HasRegistrations)
-        {
-            return registrations;
-        }
-
-        foreach (var tree in _models.Compilation.SyntaxTrees)
-        {
-            SemanticModel? model = null;
-            foreach (var node in CandidateCalls(tree, cancellationToken))
-            {
-                model ??= _models.For(tree);
-                if (model.GetOperation(node, cancellationToken) is { } operation
-                    && _apis.TryGetRegistration(operation, out var registration)
-                    && registration is not null)
-                {
-                    registrations.Add(registration);
-                }
-            }
-        }
-
-        return registrations;
-    }
-
-    /// <summary>
-    /// The calls in <paramref name="tree"/> named like registrations. A tree the user did not edit is the same
-    /// object in the next compilation, so the IDE reads each file's syntax once, not once per keystroke.
-    /// </summary>
-    private static IEnumerable<SyntaxNode> CandidateCalls(SyntaxTree tree, CancellationToken cancellationToken)
-    {
-        var spans = CandidateCache.GetValue(tree, ScanTree).Spans;
-        if (spans.IsEmpty)
         {
             yield break;
         }
 
-        // Spans, not nodes: the IDE may drop a tree's root and parse it again, and a model binds its own root's nodes.
-        var root = tree.GetRoot(cancellationToken);
-        foreach (var span in spans)
+        var index = Index();
+        var matches = name is null ? index.All : index.ByName.TryGetValue(name, out var named) ? named : null;
+        foreach (var call in matches ?? (IEnumerable<(SyntaxTree, Candidate)>)Array.Empty<(SyntaxTree, Candidate)>())
         {
-            yield return root.FindNode(span, getInnermostNodeForTie: true);
+            if (Bind(call.Item1, call.Item2, cancellationToken) is { } registration)
+            {
+                yield return registration;
+            }
+        }
+
+        if (name is not null)
+        {
+            foreach (var (tree, candidate) in index.Untyped)
+            {
+                if (Bind(tree, candidate, cancellationToken) is { } registration)
+                {
+                    yield return registration;
+                }
+            }
         }
     }
 
+    private ServiceRegistration? Bind(SyntaxTree tree, Candidate candidate, CancellationToken cancellationToken)
+    {
+        if (!_bound.TryGetValue((tree, candidate.Span), out var registration))
+        {
+            // Spans, not nodes: the IDE may drop a tree's root and parse it again, and a model binds its own root's nodes.
+            var node = tree.GetRoot(cancellationToken).FindNode(candidate.Span, getInnermostNodeForTie: true);
+            var model = _models.For(tree);
+            if (!DependencyInjectionApis.TryReadQuickly(model, node, out registration))
+            {
+                registration = model.GetOperation(node, cancellationToken) is { } operation && _apis.TryGetRegistration(operation, out var read) ? read : null;
+            }
+
+            _bound[(tree, candidate.Span)] = registration;
+        }
+
+        return registration;
+    }
+
+    /// <summary>The compilation's registration-like calls by the names they mention: each question binds only its own.</summary>
+    private CallIndex Index()
+    {
+        if (_index is not null)
+        {
+            return _index;
+        }
+
+        var all = new List<(SyntaxTree, Candidate)>();
+        var byName = new Dictionary<string, List<(SyntaxTree, Candidate)>>(StringComparer.Ordinal);
+        var untyped = new List<(SyntaxTree, Candidate)>();
+        foreach (var tree in _models.Compilation.SyntaxTrees)
+        {
+            foreach (var candidate in CandidateCache.GetValue(tree, ScanTree).Calls)
+            {
+                all.Add((tree, candidate));
+                if (candidate.NamesNoType)
+                {
+                    untyped.Add((tree, candidate));
+                    continue;
+                }
+
+                foreach (var mentioned in candidate.Names)
+                {
+                    if (!byName.TryGetValue(mentioned, out var list))
+                    {
+                        byName[mentioned] = list = new List<(SyntaxTree, Candidate)>();
+                    }
+
+                    list.Add((tree, candidate));
+                }
+            }
+        }
+
+        return _index = new CallIndex(all, byName, untyped);
+    }
+
+    /// <summary>
+    /// The calls in <paramref name="tree"/> named like registrations, with the identifiers each contains. A tree
+    /// the user did not edit is the same object in the next compilation, so the IDE reads each file's syntax once.
+    /// </summary>
     private static Candidates Scan(SyntaxTree tree)
     {
-        var builder = ImmutableArray.CreateBuilder<Microsoft.CodeAnalysis.Text.TextSpan>();
+        var builder = ImmutableArray.CreateBuilder<Candidate>();
         foreach (var node in tree.GetRoot().DescendantNodes())
         {
-            if (DependencyInjectionApis.MayRegister(node))
+            if (!DependencyInjectionApis.MayRegister(node))
             {
-                builder.Add(node.Span);
+                continue;
             }
+
+            var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+            var namesType = false;
+            foreach (var descendant in node.DescendantNodes())
+            {
+                switch (descendant)
+                {
+                    case TypeArgumentListSyntax or TypeOfExpressionSyntax or ObjectCreationExpressionSyntax:
+                        namesType = true;
+                        break;
+                    case SimpleNameSyntax simple:
+                        names.Add(simple.Identifier.ValueText);
+                        break;
+                }
+            }
+
+            builder.Add(new Candidate(node.Span, names.ToImmutable(), namesNoType: !namesType));
         }
 
         return new Candidates(builder.ToImmutable());
@@ -488,7 +536,7 @@ internal sealed class SingletonModel
         CollectSourceTypes(_models.Compilation.Assembly.GlobalNamespace, roots, cancellationToken);
         foreach (var type in roots)
         {
-            if (!RegisteredSingletons(cancellationToken).Contains(type) && !_apis.IsHostedService(type) && !_apis.IsConventionalMiddleware(type))
+            if (!IsRegisteredSingleton(type, resolvable: false, cancellationToken) && !_apis.IsHostedService(type) && !_apis.IsConventionalMiddleware(type))
             {
                 continue;
             }
@@ -508,16 +556,13 @@ internal sealed class SingletonModel
             }
         }
 
-        foreach (var registrations in ByService(cancellationToken).Values)
+        foreach (var registration in RegistrationsMentioning(name: null, cancellationToken))
         {
-            foreach (var registration in registrations)
+            if (registration.Lifetime == ServiceLifetime.Singleton)
             {
-                if (registration.Lifetime == ServiceLifetime.Singleton)
+                foreach (var resolved in registration.ResolvedByFactory)
                 {
-                    foreach (var resolved in registration.ResolvedByFactory)
-                    {
-                        needed.Add(resolved.OriginalDefinition);
-                    }
+                    needed.Add(resolved.OriginalDefinition);
                 }
             }
         }
@@ -624,11 +669,46 @@ internal sealed class SingletonModel
 
     private static SyntaxTree? FirstTree(ISymbol symbol) => symbol.Locations.Length > 0 ? symbol.Locations[0].SourceTree : null;
 
+    private sealed class CallIndex
+    {
+        public CallIndex(List<(SyntaxTree, Candidate)> all, Dictionary<string, List<(SyntaxTree, Candidate)>> byName, List<(SyntaxTree, Candidate)> untyped)
+        {
+            All = all;
+            ByName = byName;
+            Untyped = untyped;
+        }
+
+        public List<(SyntaxTree, Candidate)> All { get; }
+
+        public Dictionary<string, List<(SyntaxTree, Candidate)>> ByName { get; }
+
+        /// <summary>Calls that name no type (<c>AddSingleton(instance)</c>): any question may be about them.</summary>
+        public List<(SyntaxTree, Candidate)> Untyped { get; }
+    }
+
     private sealed class Candidates
     {
-        public Candidates(ImmutableArray<Microsoft.CodeAnalysis.Text.TextSpan> spans) => Spans = spans;
+        public Candidates(ImmutableArray<Candidate> calls) => Calls = calls;
 
-        public ImmutableArray<Microsoft.CodeAnalysis.Text.TextSpan> Spans { get; }
+        public ImmutableArray<Candidate> Calls { get; }
+    }
+
+    /// <summary>A call that may register a service: where it is, and which names its text mentions.</summary>
+    private sealed class Candidate
+    {
+        public Candidate(Microsoft.CodeAnalysis.Text.TextSpan span, ImmutableHashSet<string> names, bool namesNoType)
+        {
+            Span = span;
+            Names = names;
+            NamesNoType = namesNoType;
+        }
+
+        public Microsoft.CodeAnalysis.Text.TextSpan Span { get; }
+
+        public ImmutableHashSet<string> Names { get; }
+
+        /// <summary><c>AddSingleton(instance)</c>: the service type is inferred, no name in the text says which.</summary>
+        public bool NamesNoType { get; }
     }
 
     private sealed class TypeFacts

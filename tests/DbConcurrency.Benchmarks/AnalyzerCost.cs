@@ -1,0 +1,96 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using DbConcurrency.Analyzers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace DbConcurrency.Benchmarks;
+
+/// <summary>
+/// The compiler's binding time for a compilation and each rule's execution time (the driver's own telemetry)
+/// on the same compilation, measured in the same process, after a warm-up, as the median of several runs.
+/// </summary>
+internal static class AnalyzerCost
+{
+    public static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = typeof(DiagnosticIds).Assembly.GetTypes()
+        .Where(type => typeof(DiagnosticAnalyzer).IsAssignableFrom(type) && !type.IsAbstract)
+        .Select(type => (DiagnosticAnalyzer)Activator.CreateInstance(type)!)
+        .OrderBy(analyzer => analyzer.SupportedDiagnostics[0].Id, StringComparer.Ordinal)
+        .ToImmutableArray();
+
+    public static CSharpCompilation Compile(IReadOnlyList<(string Path, string Text)> files)
+    {
+        var options = new CSharpParseOptions(LanguageVersion.Latest);
+        var trees = files.Select(file => CSharpSyntaxTree.ParseText(file.Text, options, path: file.Path));
+        return CSharpCompilation.Create(
+            "Corpus",
+            trees,
+            References(),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+    }
+
+    public static Measurement Measure(CSharpCompilation compilation, int runs)
+    {
+        // JIT and caches of the libraries themselves: paid once per process, by nobody's build in particular.
+        Run(compilation);
+
+        var binding = new List<TimeSpan>();
+        var perRule = Analyzers.ToDictionary(a => a.SupportedDiagnostics[0].Id, _ => new List<TimeSpan>());
+        var findings = new Dictionary<string, int>();
+        for (var i = 0; i < runs; i++)
+        {
+            var (bound, rules, diagnostics) = Run(compilation);
+            binding.Add(bound);
+            foreach (var (id, time) in rules)
+            {
+                perRule[id].Add(time);
+            }
+
+            findings = diagnostics;
+        }
+
+        return new Measurement(Median(binding), perRule.ToDictionary(p => p.Key, p => Median(p.Value)), findings);
+    }
+
+    private static (TimeSpan Binding, Dictionary<string, TimeSpan> Rules, Dictionary<string, int> Findings) Run(CSharpCompilation compilation)
+    {
+        var fresh = compilation.Clone();
+        var stopwatch = Stopwatch.StartNew();
+        var errors = fresh.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error);
+        var binding = stopwatch.Elapsed;
+        if (errors > 0)
+        {
+            throw new InvalidOperationException("The corpus does not compile: " + fresh.GetDiagnostics().First(d => d.Severity == DiagnosticSeverity.Error));
+        }
+
+        var options = new CompilationWithAnalyzersOptions(
+            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+            onAnalyzerException: (exception, analyzer, _) => throw new InvalidOperationException(analyzer.GetType().Name + " threw", exception),
+            concurrentAnalysis: false,
+            logAnalyzerExecutionTime: true);
+        var result = fresh.WithAnalyzers(Analyzers, options).GetAnalysisResultAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var rules = Analyzers.ToDictionary(a => a.SupportedDiagnostics[0].Id, a => result.AnalyzerTelemetryInfo[a].ExecutionTime);
+        var findings = result.GetAllDiagnostics().GroupBy(d => d.Id).ToDictionary(g => g.Key, g => g.Count());
+        return (binding, rules, findings);
+    }
+
+    private static TimeSpan Median(List<TimeSpan> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+
+    private static IEnumerable<MetadataReference> References()
+    {
+        var file = Path.Combine(AppContext.BaseDirectory, "reference-sets", "Everything.txt");
+        return File.ReadAllLines(file).Where(line => line.Length > 0).Select(path => MetadataReference.CreateFromFile(path));
+    }
+}
+
+internal sealed record Measurement(TimeSpan Binding, Dictionary<string, TimeSpan> Rules, Dictionary<string, int> Findings)
+{
+    public TimeSpan Total => TimeSpan.FromTicks(Rules.Values.Sum(t => t.Ticks));
+
+    public double Share(TimeSpan time) => time.TotalMilliseconds / Binding.TotalMilliseconds;
+}

@@ -1,0 +1,72 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Running;
+using DbConcurrency.Benchmarks;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+// shares [--quick]: the figures for the README and CI, in one process. bench: the same under BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "bench")
+{
+    BenchmarkRunner.Run<CompileBenchmarks>(args: args[1..]);
+    return 0;
+}
+
+var quick = args.Contains("--quick");
+var modules = quick ? 60 : 200;
+var runs = quick ? 3 : 5;
+
+// The targets: all rules together at most 2 % of binding with database code, next to nothing without.
+// CI fails only far beyond them (5x), so a noisy machine does not fail a build.
+const double DatabaseTarget = 0.02;
+const double NoDatabaseTarget = 0.005;
+const double Margin = 5;
+
+var failed = false;
+foreach (var withDatabase in new[] { true, false })
+{
+    var files = Corpus.Generate(modules, withDatabase);
+    var measurement = AnalyzerCost.Measure(AnalyzerCost.Compile(files), runs);
+    var name = withDatabase ? "with database code" : "without database code";
+    Console.WriteLine($"Corpus {name}: {files.Count} files, {Corpus.Lines(files):N0} lines; binding {measurement.Binding.TotalMilliseconds:F0} ms (median of {runs})");
+    Console.WriteLine("  Rule     Time (ms)   Share of binding   Findings");
+    foreach (var (id, time) in measurement.Rules.OrderBy(r => r.Key, StringComparer.Ordinal))
+    {
+        measurement.Findings.TryGetValue(id, out var count);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {id}   {time.TotalMilliseconds,9:F1}   {measurement.Share(time),15:P2}   {count,8}"));
+    }
+
+    var share = measurement.Share(measurement.Total);
+    var target = withDatabase ? DatabaseTarget : NoDatabaseTarget;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  All      {measurement.Total.TotalMilliseconds,9:F1}   {share,15:P2}   target {target:P1}, fails above {target * Margin:P1}"));
+    if (share > target * Margin)
+    {
+        Console.Error.WriteLine($"Analyzer cost {share:P2} of binding {name} is more than {Margin}x the target {target:P1}.");
+        failed = true;
+    }
+
+    if (withDatabase && measurement.Findings.Count < 6)
+    {
+        Console.Error.WriteLine("The database corpus no longer puts every rule to work: " + string.Join(", ", measurement.Findings.Keys));
+        failed = true;
+    }
+}
+
+return failed ? 1 : 0;
+
+/// <summary>BenchmarkDotNet's view of the same two costs, on the database corpus.</summary>
+[MemoryDiagnoser]
+public class CompileBenchmarks
+{
+    private CSharpCompilation _compilation = null!;
+
+    [GlobalSetup]
+    public void Setup() => _compilation = AnalyzerCost.Compile(Corpus.Generate(60, withDatabase: true));
+
+    [Benchmark(Baseline = true)]
+    public int Binding() => _compilation.Clone().GetDiagnostics().Length;
+
+    [Benchmark]
+    public int BindingAndAnalyzers()
+        => _compilation.Clone().WithAnalyzers(AnalyzerCost.Analyzers).GetAllDiagnosticsAsync().GetAwaiter().GetResult().Length;
+}
