@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -366,7 +367,8 @@ internal sealed class SingletonModel
     /// <summary>The registrations whose service is <paramref name="service"/> (or its open generic definition).</summary>
     private IEnumerable<ServiceRegistration> RegistrationsOf(ITypeSymbol service, CancellationToken cancellationToken)
     {
-        foreach (var registration in RegistrationsMentioning(service.Name, cancellationToken))
+        // Asked while following a captive chain, which goes through scoped and transient services only.
+        foreach (var registration in RegistrationsMentioning(service.Name, CallKind.ScopedOrTransient, cancellationToken))
         {
             if (registration.ServiceType is { } registered && SymbolEqualityComparer.Default.Equals(registered.OriginalDefinition, service.OriginalDefinition))
             {
@@ -378,7 +380,7 @@ internal sealed class SingletonModel
     /// <summary>True when a singleton registration builds <paramref name="type"/>; with <paramref name="resolvable"/>, one that other code can resolve (not just the host).</summary>
     private bool IsRegisteredSingleton(INamedTypeSymbol type, bool resolvable, CancellationToken cancellationToken)
     {
-        foreach (var registration in RegistrationsMentioning(type.Name, cancellationToken))
+        foreach (var registration in RegistrationsMentioning(type.Name, CallKind.Singleton, cancellationToken))
         {
             if (registration.Lifetime != ServiceLifetime.Singleton
                 || registration.ConstructedType is not { } built
@@ -404,7 +406,7 @@ internal sealed class SingletonModel
     /// (<c>AddSingleton(instance)</c>). Binding a call costs a semantic model's walk of its method: only the
     /// calls a question is about are bound, each once.
     /// </summary>
-    private IEnumerable<ServiceRegistration> RegistrationsMentioning(string? name, CancellationToken cancellationToken)
+    private IEnumerable<ServiceRegistration> RegistrationsMentioning(string? name, CallKind kind, CancellationToken cancellationToken)
     {
         if (!_apis.HasRegistrations)
         {
@@ -415,7 +417,7 @@ internal sealed class SingletonModel
         var matches = name is null ? index.All : index.ByName.TryGetValue(name, out var named) ? named : null;
         foreach (var call in matches ?? (IEnumerable<(SyntaxTree, Candidate)>)Array.Empty<(SyntaxTree, Candidate)>())
         {
-            if (Bind(call.Item1, call.Item2, cancellationToken) is { } registration)
+            if ((call.Item2.Kind & kind) != 0 && Bind(call.Item1, call.Item2, cancellationToken) is { } registration)
             {
                 yield return registration;
             }
@@ -425,7 +427,7 @@ internal sealed class SingletonModel
         {
             foreach (var (tree, candidate) in index.Untyped)
             {
-                if (Bind(tree, candidate, cancellationToken) is { } registration)
+                if ((candidate.Kind & kind) != 0 && Bind(tree, candidate, cancellationToken) is { } registration)
                 {
                     yield return registration;
                 }
@@ -517,10 +519,46 @@ internal sealed class SingletonModel
                 }
             }
 
-            builder.Add(new Candidate(node.Span, names.ToImmutable(), namesNoType: !namesType));
+            builder.Add(new Candidate(node.Span, names.ToImmutable(), namesNoType: !namesType, KindOf(node)));
         }
 
         return new Candidates(builder.ToImmutable());
+    }
+
+    /// <summary>
+    /// What the call's name says of the lifetime: <c>AddSingleton</c> and <c>AddHostedService</c> make singletons,
+    /// <c>AddScoped</c>, <c>AddTransient</c> and EF Core's context registrations do not, unless a lifetime is
+    /// written into the call; a descriptor or <c>Describe</c> could be either.
+    /// </summary>
+    private static CallKind KindOf(SyntaxNode node)
+    {
+        var name = node is InvocationExpressionSyntax invocation
+            ? invocation.Expression switch
+            {
+                MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+                SimpleNameSyntax simple => simple.Identifier.ValueText,
+                _ => string.Empty,
+            }
+            : string.Empty;
+        if (node.DescendantTokens().Any(t => t.ValueText == "ServiceLifetime"))
+        {
+            return CallKind.Singleton | CallKind.ScopedOrTransient;
+        }
+
+        if (name.EndsWith("Singleton", StringComparison.Ordinal))
+        {
+            return CallKind.Singleton;
+        }
+
+        if (name == "AddHostedService")
+        {
+            // The host's own: what a hosted service is, is decided by its type; no one else resolves it.
+            return CallKind.Hosted;
+        }
+
+        return name.EndsWith("Scoped", StringComparison.Ordinal) || name.EndsWith("Transient", StringComparison.Ordinal) || name.StartsWith("AddDbContext", StringComparison.Ordinal) || name == "AddPooledDbContextFactory"
+            ? CallKind.ScopedOrTransient
+            : CallKind.Singleton | CallKind.ScopedOrTransient;
     }
 
     /// <summary>What long-lived types take in their constructors or resolve in their factories.</summary>
@@ -556,7 +594,7 @@ internal sealed class SingletonModel
             }
         }
 
-        foreach (var registration in RegistrationsMentioning(name: null, cancellationToken))
+        foreach (var registration in RegistrationsMentioning(name: null, CallKind.Singleton, cancellationToken))
         {
             if (registration.Lifetime == ServiceLifetime.Singleton)
             {
@@ -669,6 +707,14 @@ internal sealed class SingletonModel
 
     private static SyntaxTree? FirstTree(ISymbol symbol) => symbol.Locations.Length > 0 ? symbol.Locations[0].SourceTree : null;
 
+    [Flags]
+    private enum CallKind
+    {
+        Singleton = 1,
+        ScopedOrTransient = 2,
+        Hosted = 4,
+    }
+
     private sealed class CallIndex
     {
         public CallIndex(List<(SyntaxTree, Candidate)> all, Dictionary<string, List<(SyntaxTree, Candidate)>> byName, List<(SyntaxTree, Candidate)> untyped)
@@ -696,8 +742,9 @@ internal sealed class SingletonModel
     /// <summary>A call that may register a service: where it is, and which names its text mentions.</summary>
     private sealed class Candidate
     {
-        public Candidate(Microsoft.CodeAnalysis.Text.TextSpan span, ImmutableHashSet<string> names, bool namesNoType)
+        public Candidate(Microsoft.CodeAnalysis.Text.TextSpan span, ImmutableHashSet<string> names, bool namesNoType, CallKind kind)
         {
+            Kind = kind;
             Span = span;
             Names = names;
             NamesNoType = namesNoType;
@@ -709,6 +756,9 @@ internal sealed class SingletonModel
 
         /// <summary><c>AddSingleton(instance)</c>: the service type is inferred, no name in the text says which.</summary>
         public bool NamesNoType { get; }
+
+        /// <summary>The lifetimes the call can register, as its name says: questions about other lifetimes skip it unbound.</summary>
+        public CallKind Kind { get; }
     }
 
     private sealed class TypeFacts
