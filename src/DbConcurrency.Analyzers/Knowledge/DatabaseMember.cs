@@ -43,6 +43,12 @@ internal readonly struct DatabaseMember
             return false;
         }
 
+        // Most members are neither: no type model asked for them.
+        if (symbol is not (IFieldSymbol { IsConst: false, IsImplicitlyDeclared: false } or IPropertySymbol { IsAbstract: false, IsIndexer: false }))
+        {
+            return false;
+        }
+
         var types = catalog.For(symbol.Locations[0].SourceTree);
         switch (symbol)
         {

@@ -17,6 +17,8 @@ internal sealed class DatabaseTypeCatalog
     private readonly DatabaseTypes _default;
     private readonly ConcurrentDictionary<(string? Unsafe, string? Safe), DatabaseTypes> _configured = new();
     private readonly Func<(string? Unsafe, string? Safe), DatabaseTypes> _createConfigured;
+    private readonly ConcurrentDictionary<SyntaxTree, DatabaseTypes> _byTree = new();
+    private readonly Func<SyntaxTree, DatabaseTypes> _forTree;
 
     private DatabaseTypeCatalog(Compilation compilation, AnalyzerConfigOptionsProvider options, DatabaseTypes @default)
     {
@@ -26,6 +28,7 @@ internal sealed class DatabaseTypeCatalog
 
         // Made once: a lambda at the call site would allocate a closure for every symbol asked about.
         _createConfigured = CreateConfigured;
+        _forTree = ForTree;
     }
 
     /// <summary>
@@ -63,12 +66,11 @@ internal sealed class DatabaseTypeCatalog
 
     /// <summary>The type model that applies to code in <paramref name="tree"/>.</summary>
     public DatabaseTypes For(SyntaxTree? tree)
-    {
-        if (tree is null)
-        {
-            return _default;
-        }
+        => tree is null ? _default : _byTree.GetOrAdd(tree, _forTree);
 
+    // Asked for every member and operation: the options lookup is made once per tree.
+    private DatabaseTypes ForTree(SyntaxTree tree)
+    {
         var options = _options.GetOptions(tree);
         var unsafeValue = AnalyzerSettings.Read(options, AnalyzerSettings.UnsafeTypesKey);
         var safeValue = AnalyzerSettings.Read(options, AnalyzerSettings.SafeTypesKey);
