@@ -61,16 +61,19 @@ internal static class Report
         {
             var span = finding.Location.GetLineSpan();
             var level = finding.Severity == DiagnosticSeverity.Error ? "error" : "warning";
-            writer.WriteLine($"::{level} file={Escape(ScanCommand.ShortPath(span.Path))},line={span.StartLinePosition.Line + 1},col={span.StartLinePosition.Character + 1},title={finding.Id}::{Escape(finding.GetMessage(System.Globalization.CultureInfo.InvariantCulture))}");
+            writer.WriteLine($"::{level} file={EscapeProperty(ScanCommand.ShortPath(span.Path))},line={span.StartLinePosition.Line + 1},col={span.StartLinePosition.Character + 1},title={finding.Id}::{EscapeData(finding.GetMessage(System.Globalization.CultureInfo.InvariantCulture))}");
         }
 
         return writer.ToString();
     }
 
-    /// <summary>Workflow commands end at a newline and split properties at commas and colons.</summary>
-    private static string Escape(string value)
-        => value.Replace("%", "%25", StringComparison.Ordinal).Replace("\r", "%0D", StringComparison.Ordinal).Replace("\n", "%0A", StringComparison.Ordinal)
-            .Replace(":", "%3A", StringComparison.Ordinal).Replace(",", "%2C", StringComparison.Ordinal);
+    /// <summary>A workflow command's message ends at a newline.</summary>
+    private static string EscapeData(string value)
+        => value.Replace("%", "%25", StringComparison.Ordinal).Replace("\r", "%0D", StringComparison.Ordinal).Replace("\n", "%0A", StringComparison.Ordinal);
+
+    /// <summary>Its properties also split at commas and colons.</summary>
+    private static string EscapeProperty(string value)
+        => EscapeData(value).Replace(":", "%3A", StringComparison.Ordinal).Replace(",", "%2C", StringComparison.Ordinal);
 
     private static string Sarif(IReadOnlyList<Diagnostic> findings, ImmutableArray<DiagnosticDescriptor> rules)
     {

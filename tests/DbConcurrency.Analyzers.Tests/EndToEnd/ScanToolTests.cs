@@ -45,6 +45,9 @@ public sealed class ScanToolTests : IDisposable
         var annotations = Regex.Matches(output, @"^::warning file=([^,]+),line=\d+,col=\d+,title=(DBC\d{3})::", RegexOptions.Multiline);
         Assert.Equal(7, annotations.Count);
         Assert.Equal(Rules, annotations.Select(m => m.Groups[2].Value).Distinct().Order(StringComparer.Ordinal));
+
+        // The message is data: only newlines and percent signs are escaped, so commas read as commas.
+        Assert.Contains("title=DBC001::'Connection' (SqliteConnection) is a static field, so every thread", output, StringComparison.Ordinal);
     }
 
     [Fact]
