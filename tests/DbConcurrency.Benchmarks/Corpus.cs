@@ -27,7 +27,7 @@ internal static class Corpus
         var files = new List<(string, string)> { ("GlobalUsings.cs", GlobalUsings + (withDatabase ? "\nglobal using Dapper;\nglobal using Microsoft.EntityFrameworkCore;\nglobal using Npgsql;\n" : string.Empty)) };
         for (var i = 0; i < modules; i++)
         {
-            var module = withDatabase ? DatabaseModule : MemoryModule;
+            var module = (withDatabase ? DatabaseModule : MemoryModule).Replace("__SHARED__\n", SharedCode, StringComparison.Ordinal);
             var text = module.Replace("__N__", i.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
             if (withDatabase && i % 5 == 0)
             {
@@ -54,67 +54,8 @@ internal static class Corpus
         return lines;
     }
 
-    private const string DatabaseModule = """
-        namespace App.Module__N__
-        {
-            public class Order
-            {
-                public int Id { get; set; }
-                public string Customer { get; set; } = "";
-                public decimal Total { get; set; }
-                public bool Shipped { get; set; }
-                public DateTime Placed { get; set; }
-            }
-
-            public class ShopContext(DbContextOptions<ShopContext> options) : DbContext(options)
-            {
-                public DbSet<Order> Orders => Set<Order>();
-            }
-
-            public interface IOrderRepository
-            {
-                Task<List<Order>> Open(CancellationToken cancellationToken);
-                Task<Order?> Find(int id, CancellationToken cancellationToken);
-                Task Ship(int id, CancellationToken cancellationToken);
-            }
-
-            public sealed class OrderRepository(ShopContext db) : IOrderRepository
-            {
-                public Task<List<Order>> Open(CancellationToken cancellationToken)
-                    => db.Orders.Where(o => !o.Shipped).OrderBy(o => o.Placed).ToListAsync(cancellationToken);
-
-                public async Task<Order?> Find(int id, CancellationToken cancellationToken)
-                    => await db.Orders.FirstOrDefaultAsync(o => o.Id == id, cancellationToken);
-
-                public async Task Ship(int id, CancellationToken cancellationToken)
-                {
-                    var order = await db.Orders.FindAsync(new object[] { id }, cancellationToken);
-                    if (order is null)
-                    {
-                        return;
-                    }
-
-                    order.Shipped = true;
-                    await db.SaveChangesAsync(cancellationToken);
-                }
-            }
-
-            public sealed class Reports(NpgsqlDataSource source)
-            {
-                public async Task<decimal> Revenue(DateTime from, CancellationToken cancellationToken)
-                {
-                    await using var connection = await source.OpenConnectionAsync(cancellationToken);
-                    return await connection.ExecuteScalarAsync<decimal>("select coalesce(sum(total), 0) from orders where placed >= @from", new { from });
-                }
-
-                public async Task<IReadOnlyList<(string Customer, decimal Total)>> Top(int count)
-                {
-                    await using var connection = await source.OpenConnectionAsync();
-                    var rows = await connection.QueryAsync<(string, decimal)>("select customer, sum(total) from orders group by customer order by 2 desc limit @count", new { count });
-                    return rows.ToList();
-                }
-            }
-
+    /// <summary>The service, controller and job: the same code over either storage, so the twins differ only there.</summary>
+    private const string SharedCode = """
             public sealed class OrderService(IOrderRepository orders, Reports reports)
             {
                 public async Task<string> Summary(CancellationToken cancellationToken)
@@ -179,6 +120,70 @@ internal static class Corpus
                 }
             }
 
+        """;
+
+    private const string DatabaseModule = """
+        namespace App.Module__N__
+        {
+            public class Order
+            {
+                public int Id { get; set; }
+                public string Customer { get; set; } = "";
+                public decimal Total { get; set; }
+                public bool Shipped { get; set; }
+                public DateTime Placed { get; set; }
+            }
+
+            public class ShopContext(DbContextOptions<ShopContext> options) : DbContext(options)
+            {
+                public DbSet<Order> Orders => Set<Order>();
+            }
+
+            public interface IOrderRepository
+            {
+                Task<List<Order>> Open(CancellationToken cancellationToken);
+                Task<Order?> Find(int id, CancellationToken cancellationToken);
+                Task Ship(int id, CancellationToken cancellationToken);
+            }
+
+            public sealed class OrderRepository(ShopContext db) : IOrderRepository
+            {
+                public Task<List<Order>> Open(CancellationToken cancellationToken)
+                    => db.Orders.Where(o => !o.Shipped).OrderBy(o => o.Placed).ToListAsync(cancellationToken);
+
+                public async Task<Order?> Find(int id, CancellationToken cancellationToken)
+                    => await db.Orders.FirstOrDefaultAsync(o => o.Id == id, cancellationToken);
+
+                public async Task Ship(int id, CancellationToken cancellationToken)
+                {
+                    var order = await db.Orders.FindAsync(new object[] { id }, cancellationToken);
+                    if (order is null)
+                    {
+                        return;
+                    }
+
+                    order.Shipped = true;
+                    await db.SaveChangesAsync(cancellationToken);
+                }
+            }
+
+            public sealed class Reports(NpgsqlDataSource source)
+            {
+                public async Task<decimal> Revenue(DateTime from, CancellationToken cancellationToken)
+                {
+                    await using var connection = await source.OpenConnectionAsync(cancellationToken);
+                    return await connection.ExecuteScalarAsync<decimal>("select coalesce(sum(total), 0) from orders where placed >= @from", new { from });
+                }
+
+                public async Task<IReadOnlyList<(string Customer, decimal Total)>> Top(int count)
+                {
+                    await using var connection = await source.OpenConnectionAsync();
+                    var rows = await connection.QueryAsync<(string, decimal)>("select customer, sum(total) from orders group by customer order by 2 desc limit @count", new { count });
+                    return rows.ToList();
+                }
+            }
+
+        __SHARED__
             public static class Registration
             {
                 public static IServiceCollection AddModule(this IServiceCollection services, string connectionString)
@@ -317,70 +322,7 @@ internal static class Corpus
                 }
             }
 
-            public sealed class OrderService(IOrderRepository orders, Reports reports)
-            {
-                public async Task<string> Summary(CancellationToken cancellationToken)
-                {
-                    var open = await orders.Open(cancellationToken);
-                    var builder = new System.Text.StringBuilder();
-                    foreach (var group in open.GroupBy(o => o.Customer).OrderByDescending(g => g.Sum(o => o.Total)))
-                    {
-                        builder.Append(group.Key).Append(": ").Append(group.Count()).Append(" open, ").Append(group.Sum(o => o.Total).ToString("C")).AppendLine();
-                    }
-
-                    var revenue = await reports.Revenue(DateTime.UtcNow.AddDays(-30), cancellationToken);
-                    builder.Append("Revenue: ").Append(revenue);
-                    return builder.ToString();
-                }
-
-                public decimal Discount(Order order) => order.Total switch
-                {
-                    > 1000 => order.Total * 0.1m,
-                    > 100 => order.Total * 0.05m,
-                    _ => 0,
-                };
-            }
-
-            [ApiController]
-            [Route("api/module__N__/orders")]
-            public sealed class OrdersController(IOrderRepository orders, OrderService service) : ControllerBase
-            {
-                [HttpGet]
-                public async Task<ActionResult<List<Order>>> Get(CancellationToken cancellationToken) => await orders.Open(cancellationToken);
-
-                [HttpGet("{id:int}")]
-                public async Task<ActionResult<Order>> Get(int id, CancellationToken cancellationToken)
-                    => await orders.Find(id, cancellationToken) is { } order ? order : NotFound();
-
-                [HttpPost("{id:int}/ship")]
-                public async Task<IActionResult> Ship(int id, CancellationToken cancellationToken)
-                {
-                    await orders.Ship(id, cancellationToken);
-                    return NoContent();
-                }
-
-                [HttpGet("summary")]
-                public Task<string> Summary(CancellationToken cancellationToken) => service.Summary(cancellationToken);
-            }
-
-            public sealed class ShippingJob(IServiceScopeFactory scopes) : BackgroundService
-            {
-                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-                {
-                    while (!stoppingToken.IsCancellationRequested)
-                    {
-                        await using var scope = scopes.CreateAsyncScope();
-                        var orders = scope.ServiceProvider.GetRequiredService<IOrderRepository>();
-                        foreach (var order in await orders.Open(stoppingToken))
-                        {
-                            await orders.Ship(order.Id, stoppingToken);
-                        }
-
-                        await Task.Delay(TimeSpan.FromMinutes(1), stoppingToken);
-                    }
-                }
-            }
-
+        __SHARED__
             public static class Registration
             {
                 public static IServiceCollection AddModule(this IServiceCollection services, string connectionString)

@@ -16,14 +16,7 @@ public sealed class DotnetFormatEndToEndTests : IDisposable
     [Fact]
     public async Task Dotnet_format_fixes_every_finding_in_the_sample_and_the_result_builds_clean()
     {
-        CopySources("src");
-        CopySources(Path.Combine("samples", "TodoApi"));
-        foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props", ".editorconfig", Path.Combine("samples", "Directory.Build.props"), Path.Combine("src", "Directory.Build.props") })
-        {
-            File.Copy(RepositoryRoot.Combine(file), Path.Combine(_root, file), overwrite: true);
-        }
-
-        var project = Path.Combine(_root, "samples", "TodoApi", "TodoApi.csproj");
+        var project = SampleCopy.Create(_root);
         var before = await Dotnet.RunAsync(_root, "build", project, "--no-incremental");
         Assert.True(before.ExitCode == 0, before.Output);
         var warningsBefore = DistinctWarnings(before.Output);
@@ -61,23 +54,4 @@ public sealed class DotnetFormatEndToEndTests : IDisposable
             .Select(m => (m.Groups[1].Value, m.Groups[2].Value))
             .Distinct()
             .ToList();
-
-    /// <summary>The sources of one folder, without build output.</summary>
-    private void CopySources(string folder)
-    {
-        var from = RepositoryRoot.Combine(folder);
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(from, file);
-            var first = relative.Split(Path.DirectorySeparatorChar)[0];
-            if (relative.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj") || first == "bin" || first == "obj")
-            {
-                continue;
-            }
-
-            var target = Path.Combine(_root, folder, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
 }

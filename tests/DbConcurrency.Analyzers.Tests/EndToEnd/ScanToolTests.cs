@@ -70,17 +70,7 @@ public sealed class ScanToolTests : IDisposable
     [Fact]
     public async Task Fix_applies_every_rule_fix_to_a_copy_of_the_sample_which_then_scans_clean_and_builds()
     {
-        foreach (var folder in new[] { "src", Path.Combine("samples", "TodoApi") })
-        {
-            CopySources(folder);
-        }
-
-        foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props", ".editorconfig", Path.Combine("samples", "Directory.Build.props"), Path.Combine("src", "Directory.Build.props") })
-        {
-            File.Copy(RepositoryRoot.Combine(file), Path.Combine(_work, file), overwrite: true);
-        }
-
-        var project = Path.Combine(_work, "samples", "TodoApi", "TodoApi.csproj");
+        var project = SampleCopy.Create(_work);
         var restore = await Dotnet.RunAsync(_work, "restore", project);
         Assert.True(restore.ExitCode == 0, restore.Output);
 
@@ -123,23 +113,6 @@ public sealed class ScanToolTests : IDisposable
         catch (IOException)
         {
             // A leftover temp folder is not a test failure.
-        }
-    }
-
-    private void CopySources(string folder)
-    {
-        var from = RepositoryRoot.Combine(folder);
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(from, file);
-            if (relative.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
-            {
-                continue;
-            }
-
-            var target = Path.Combine(_work, folder, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
         }
     }
 }
