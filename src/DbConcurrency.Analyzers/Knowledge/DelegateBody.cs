@@ -41,10 +41,7 @@ internal static class DelegateBody
 
     /// <summary>The operation of a source method or local function declared in the same file as <paramref name="model"/>'s.</summary>
     public static bool TryFindMethodBody(IMethodSymbol method, SemanticModel? model, out IOperation body)
-    {
-        var found = TryFindDeclaration(method, model, out _, out body);
-        return found;
-    }
+        => TryFindDeclaration(method, model, out _, out body);
 
     private static bool TryFindDeclaration(IMethodSymbol method, SemanticModel? model, out SyntaxNode declaration, out IOperation body)
     {

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
@@ -15,13 +16,22 @@ internal sealed class SemanticModels
 {
     private readonly Compilation _compilation;
     private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new();
+    private readonly Func<SyntaxTree, SemanticModel> _create;
 
-    public SemanticModels(Compilation compilation) => _compilation = compilation;
+    public SemanticModels(Compilation compilation)
+    {
+        _compilation = compilation;
+
+        // Made once: a lambda at the call site would allocate a closure for every question asked.
+        _create = Create;
+    }
 
     public Compilation Compilation => _compilation;
 
 #pragma warning disable RS1030 // Cross-file lifetimes cannot be answered from the callback's own model; each tree's model is made once and cached.
-    public SemanticModel For(SyntaxTree tree) => _models.GetOrAdd(tree, t => _compilation.GetSemanticModel(t));
+    public SemanticModel For(SyntaxTree tree) => _models.GetOrAdd(tree, _create);
+
+    private SemanticModel Create(SyntaxTree tree) => _compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030
 
     /// <summary>
