@@ -77,6 +77,18 @@ internal static class Descriptors
             + "opened or commands run see no transaction: their work commits on its own and is not rolled back with the scope, and "
             + "disposing the scope on the other thread throws. Pass TransactionScopeAsyncFlowOption.Enabled.");
 
+    public static readonly DiagnosticDescriptor LostUpdate = Create(
+        DiagnosticIds.LostUpdate,
+        title: "Read-modify-write of a database value without isolation loses concurrent updates",
+        messageFormat: "'{0}' of '{1}' is read here and written back by {2} with no row lock, isolating transaction or concurrency check, so concurrent callers overwrite each other's updates",
+        DiagnosticSeverity.Warning,
+        description: "Two callers that each read a value, change it in the application and write it back interleave: both read the "
+            + "same old value and the second write erases the first (a lost update). Separate connections do not help, and neither "
+            + "does a transaction at the default ReadCommitted level. Let the database compute the new value in one statement "
+            + "(UPDATE … SET x = x + @delta), lock the row when reading it (SELECT … FOR UPDATE, WITH (UPDLOCK)) inside a transaction, "
+            + "run both at RepeatableRead or Serializable, or, with EF Core, make the property a concurrency token so a conflicting "
+            + "save throws DbUpdateConcurrencyException instead of overwriting.");
+
     private static DiagnosticDescriptor Create(
         string id,
         string title,

@@ -9,4 +9,5 @@ public static class DiagnosticIds
     public const string OverlappingOperations = "DBC004";
     public const string UnsynchronizedUse = "DBC005";
     public const string TransactionScopeWithoutAsyncFlow = "DBC006";
+    public const string LostUpdate = "DBC007";
 }

@@ -55,6 +55,23 @@ internal static class KitchenSink
             }
         }
 
+        public sealed class Totals(NpgsqlDataSource source, ShopContext db)
+        {
+            public async Task Add(int id, decimal amount)
+            {
+                await using var connection = await source.OpenConnectionAsync();
+                var total = await connection.ExecuteScalarAsync<decimal>("select total from orders where id = @id", new { id });
+                await connection.ExecuteAsync("update orders set total = @total where id = @id", new { total = total + amount, id });
+            }
+
+            public async Task AddTracked(int id, decimal amount)
+            {
+                var order = await db.Orders.SingleAsync(o => o.Id == id);
+                order.Total += amount;
+                await db.SaveChangesAsync();
+            }
+        }
+
         public interface IOrders { Task<List<Order>> All(); }
 
         public sealed class Orders(ShopContext db) : IOrders

@@ -63,6 +63,7 @@ public static class ReferenceSets
 
     public static ReferenceSet Npgsql8 => ReferenceSet.Get(nameof(Npgsql8));
 
+    /// <summary>Microsoft.Data.SqlClient 5.1.9, with Dapper for the SQL Server idioms.</summary>
     public static ReferenceSet SqlClient => ReferenceSet.Get(nameof(SqlClient));
 
     public static ReferenceSet Sqlite8 => ReferenceSet.Get(nameof(Sqlite8));

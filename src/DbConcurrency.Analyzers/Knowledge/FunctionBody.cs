@@ -1,0 +1,120 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DbConcurrency.Analyzers.Knowledge;
+
+/// <summary>
+/// The operations of one method, lambda or local function body in source order, walked once. DBC007 looks
+/// up the same body many ways (which command got which text, which locals hold read values); one list keeps
+/// that to a single walk, made only for the rare bodies that write back to the database.
+/// </summary>
+internal sealed class FunctionBody
+{
+    private FunctionBody(IOperation root, List<IOperation> operations)
+    {
+        Root = root;
+        Operations = operations;
+    }
+
+    public IOperation Root { get; }
+
+    /// <summary>Every operation under the root, parents before children.</summary>
+    public List<IOperation> Operations { get; }
+
+    /// <summary>The body that contains <paramref name="operation"/>: the innermost lambda or local function, else the member's.</summary>
+    public static FunctionBody Of(IOperation operation)
+    {
+        var root = RootOf(operation);
+        var operations = new List<IOperation>();
+        foreach (var descendant in root.Descendants())
+        {
+            operations.Add(descendant);
+        }
+
+        return new FunctionBody(root, operations);
+    }
+
+    /// <summary>The operation of the body that contains <paramref name="operation"/>, found without walking the body.</summary>
+    public static IOperation RootOf(IOperation operation)
+    {
+        var root = operation;
+        for (var parent = operation.Parent; parent is not null; parent = parent.Parent)
+        {
+            root = parent;
+            if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                break;
+            }
+        }
+
+        return root;
+    }
+
+    /// <summary>
+    /// True when the body's text names one of <paramref name="names"/>: a token scan, no binding, so a rule can
+    /// rule a body out before it builds anything for it.
+    /// </summary>
+    public static bool NamesAny(IOperation root, Func<string, bool> names)
+    {
+        foreach (var token in root.Syntax.DescendantTokens())
+        {
+            if (token.IsKind(SyntaxKind.IdentifierToken) && names(token.ValueText))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The value <paramref name="local"/> is declared with, when it is declared in this body with one.</summary>
+    public IOperation? InitializerOf(ILocalSymbol local)
+    {
+        foreach (var operation in Operations)
+        {
+            if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
+            {
+                return declarator.Initializer?.Value ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer?.Value;
+            }
+        }
+
+        return null;
+    }
+
+    public static IOperation Unwrap(IOperation operation)
+    {
+        while (true)
+        {
+            switch (operation)
+            {
+                case IConversionOperation conversion:
+                    operation = conversion.Operand;
+                    continue;
+                case IAwaitOperation awaited:
+                    operation = awaited.Operation;
+                    continue;
+                case IParenthesizedOperation parenthesized:
+                    operation = parenthesized.Operand;
+                    continue;
+                default:
+                    return operation;
+            }
+        }
+    }
+
+    public static ISymbol? SymbolOf(IOperation? operation) => operation is null ? null : Unwrap(operation) switch
+    {
+        ILocalReferenceOperation local => local.Local,
+        IParameterReferenceOperation parameter => parameter.Parameter,
+        IFieldReferenceOperation field => field.Field.OriginalDefinition,
+        IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation } property => property.Property.OriginalDefinition,
+        _ => null,
+    };
+
+    /// <summary>True when <paramref name="operation"/> refers to <paramref name="symbol"/> directly.</summary>
+    public static bool Refers(IOperation? operation, ISymbol symbol)
+        => SymbolOf(operation) is { } own && SymbolEqualityComparer.Default.Equals(own, symbol);
+}

@@ -1,0 +1,145 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Threading;
+using DbConcurrency.Analyzers.Knowledge;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DbConcurrency.Analyzers.Rules;
+
+/// <summary>
+/// DBC007: a value read from the database, changed in the application and written back (SQL through ADO.NET or
+/// Dapper, or an EF Core entity property saved with SaveChanges) with nothing that stops a concurrent caller from
+/// doing the same in between. Reported on the read, from the read's own callback so the diagnostic stays local
+/// (squiggles and light bulbs without full-solution analysis); the write is the additional location.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Diagnostic property: <c>Sql</c> or <c>Entity</c>, the form the fixes rewrite.</summary>
+    public const string FormProperty = "Form";
+
+    private static readonly ImmutableDictionary<string, string?> SqlForm = ImmutableDictionary<string, string?>.Empty.Add(FormProperty, "Sql");
+    private static readonly ImmutableDictionary<string, string?> EntityForm = ImmutableDictionary<string, string?>.Empty.Add(FormProperty, "Entity");
+
+    // Made once: a method group at the call site would allocate a delegate for every read.
+    private static readonly System.Func<string, bool> WriteNames = SqlCalls.IsWriteName;
+    private static readonly System.Func<string, bool> SaveNames = IsSaveName;
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LostUpdate);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        DatabaseTypeCatalog.RegisterCompilationStart(context, static (start, catalog) =>
+        {
+            var compilation = start.Compilation;
+            var tokens = new System.Lazy<ConcurrencyTokens>(() => new ConcurrencyTokens(new SemanticModels(compilation)), LazyThreadSafetyMode.ExecutionAndPublication);
+            start.RegisterOperationAction(operation => AnalyzeInvocation(operation, catalog, tokens), OperationKind.Invocation);
+        });
+    }
+
+    private static void AnalyzeInvocation(OperationAnalysisContext context, DatabaseTypeCatalog catalog, System.Lazy<ConcurrencyTokens> tokens)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        if (invocation.TargetMethod.ReturnsVoid)
+        {
+            return;
+        }
+
+        if (SqlCalls.IsReadName(invocation.TargetMethod.Name))
+        {
+            AnalyzeSqlRead(context, invocation, catalog.For(invocation.Syntax.SyntaxTree));
+        }
+        else if (IsEntityLoad(invocation))
+        {
+            AnalyzeEntityLoad(context, invocation, catalog.For(invocation.Syntax.SyntaxTree), tokens.Value);
+        }
+    }
+
+    private static void AnalyzeSqlRead(OperationAnalysisContext context, IInvocationOperation read, DatabaseTypes types)
+    {
+        // Cheap first: a body that runs no write cannot write the value back.
+        var root = FunctionBody.RootOf(read);
+        if (!FunctionBody.NamesAny(root, WriteNames))
+        {
+            return;
+        }
+
+        var body = FunctionBody.Of(read);
+        if (!SqlCalls.TryRead(read, body, types, out var call) || SqlText.ReadOf(call.Text) is not { Locks: false })
+        {
+            return;
+        }
+
+        foreach (var lost in LostUpdates.FindSql(body, types))
+        {
+            if (lost.Read.Invocation.Syntax == read.Syntax)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.LostUpdate,
+                    read.Syntax.GetLocation(),
+                    additionalLocations: new[] { lost.Write.Invocation.Syntax.GetLocation() },
+                    SqlForm,
+                    lost.Assignment.Column,
+                    lost.ReadShape.Table,
+                    "the UPDATE on line " + LineOf(lost.Write.Invocation)));
+                return;
+            }
+        }
+    }
+
+    private static void AnalyzeEntityLoad(OperationAnalysisContext context, IInvocationOperation load, DatabaseTypes types, ConcurrencyTokens tokens)
+    {
+        var root = FunctionBody.RootOf(load);
+        if (!FunctionBody.NamesAny(root, SaveNames))
+        {
+            return;
+        }
+
+        var body = FunctionBody.Of(load);
+        foreach (var operation in body.Operations)
+        {
+            if (operation is not IInvocationOperation save || !IsSaveName(save.TargetMethod.Name) || save.Syntax.SpanStart <= load.Syntax.SpanStart
+                || save.Instance is not { } instance || !types.TryClassify(instance.Type, out var match) || match.Kind != DatabaseObjectKind.Context)
+            {
+                continue;
+            }
+
+            foreach (var lost in LostUpdates.FindEntities(save, body, types, tokens, context.CancellationToken))
+            {
+                if (lost.Load.Syntax == load.Syntax)
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(
+                        Descriptors.LostUpdate,
+                        load.Syntax.GetLocation(),
+                        additionalLocations: new[] { lost.Change.Syntax.GetLocation() },
+                        EntityForm,
+                        lost.Property.Name,
+                        lost.Property.ContainingType.Name,
+                        save.TargetMethod.Name + " on line " + LineOf(save)));
+                    return;
+                }
+            }
+        }
+    }
+
+    // What holds an entity: a query run, a Find, kept in a local or looped over. The receiver is checked later, once the body names a save.
+    private static bool IsEntityLoad(IInvocationOperation invocation)
+    {
+        var parent = invocation.Parent;
+        while (parent is IAwaitOperation or IConversionOperation or ICoalesceOperation)
+        {
+            parent = parent.Parent;
+        }
+
+        return parent is IVariableInitializerOperation or IForEachLoopOperation;
+    }
+
+    private static bool IsSaveName(string name) => name is "SaveChanges" or "SaveChangesAsync";
+
+    private static string LineOf(IOperation operation)
+        => (operation.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1).ToString(CultureInfo.InvariantCulture);
+}
