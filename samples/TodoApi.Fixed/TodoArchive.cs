@@ -9,7 +9,7 @@ public sealed class TodoArchive(NpgsqlDataSource archive)
 {
     public async Task<int> ArchiveAsync(IReadOnlyList<Todo> done, CancellationToken cancellationToken)
     {
-        using var scope = new TransactionScope(TransactionScopeAsyncFlowOption.Enabled);
+        using var scope = new TransactionScope(TransactionScopeOption.Required, new TransactionOptions { IsolationLevel = IsolationLevel.ReadCommitted }, TransactionScopeAsyncFlowOption.Enabled);
         await using var connection = await archive.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync("create table if not exists archived_todos (id bigint primary key, title text not null)");
 

@@ -1,19 +1,19 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace TodoApi;
 
-/// <summary>View counters, on one connection the app opens at startup and shares between requests under <c>_gate</c>.</summary>
+/// <summary>View counters in the reporting database, on one connection the app opens at startup and shares between requests under <c>_gate</c>.</summary>
 public sealed class TodoStats : IDisposable
 {
     private readonly object _gate = new();
-    private readonly SqliteConnection _connection;
+    private readonly NpgsqlConnection _connection;
 
     public TodoStats(string connectionString)
     {
-        _connection = new SqliteConnection(connectionString);
+        _connection = new NpgsqlConnection(connectionString);
         _connection.Open();
-        _connection.Execute("create table if not exists todo_views (todo_id integer primary key, views integer not null)");
+        _connection.Execute("create table if not exists todo_views (todo_id bigint primary key, views bigint not null)");
     }
 
     public void RecordView(long id)
@@ -21,7 +21,7 @@ public sealed class TodoStats : IDisposable
         lock (_gate)
         {
             _connection.Execute(
-                "insert into todo_views(todo_id, views) values (@id, 1) on conflict(todo_id) do update set views = views + 1",
+                "insert into todo_views(todo_id, views) values (@id, 1) on conflict (todo_id) do update set views = todo_views.views + 1",
                 new { id });
         }
     }

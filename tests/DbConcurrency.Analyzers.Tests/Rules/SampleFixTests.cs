@@ -107,7 +107,7 @@ public class SampleFixTests
     {
         await VerifySampleFile<Analyzers.Rules.UnsynchronizedUseAnalyzer, CodeFixes.Rules.UnsynchronizedUseCodeFixProvider>(
             "TodoStats.cs",
-            ReferenceSets.SqliteDapper,
+            ReferenceSets.NpgsqlDapper,
             ("=> _connection.ExecuteScalar", "=> {|DBC005:_connection|}.ExecuteScalar"));
     }
 
@@ -117,7 +117,17 @@ public class SampleFixTests
         await VerifySampleFile<Analyzers.Rules.TransactionScopeWithoutAsyncFlowAnalyzer, CodeFixes.Rules.TransactionScopeWithoutAsyncFlowCodeFixProvider>(
             "TodoArchive.cs",
             ReferenceSets.NpgsqlDapper,
-            ("new TransactionScope()", "{|DBC006:new TransactionScope()|}"));
+            ("new TransactionScope(TransactionScopeOption.Required, new TransactionOptions { IsolationLevel = IsolationLevel.ReadCommitted })", "{|DBC006:new TransactionScope(TransactionScopeOption.Required, new TransactionOptions { IsolationLevel = IsolationLevel.ReadCommitted })|}"));
+    }
+
+    [Fact]
+    public async Task Fixed_sample_TodoLikes_is_the_DBC007_atomic_update_fix_applied_to_the_broken_one()
+    {
+        await VerifySampleFile<Analyzers.Rules.LostUpdateAnalyzer, CodeFixes.Rules.LostUpdateCodeFixProvider>(
+            "TodoLikes.cs",
+            ReferenceSets.NpgsqlDapper,
+            ("connection.ExecuteScalar<long>(\"select likes from todo_likes where todo_id = @id\", new { id })", "{|DBC007:connection.ExecuteScalar<long>(\"select likes from todo_likes where todo_id = @id\", new { id })|}"),
+            CodeFixes.Rules.LostUpdateCodeFixProvider.AtomicUpdateKey);
     }
 
     private static async Task VerifySampleFile<TAnalyzer, TCodeFix>(string file, ReferenceSet references, (string Text, string Marked) finding, string? codeActionKey = null)
