@@ -266,19 +266,7 @@ internal static class SqlCalls
                     break;
 
                 case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation target } assignment when FunctionBody.Refers(target.Instance, command):
-                    switch (target.Property.Name)
-                    {
-                        case "CommandText":
-                            sql = assignment.Value;
-                            break;
-                        case "Connection":
-                            connection = FunctionBody.SymbolOf(assignment.Value);
-                            break;
-                        case "Transaction":
-                            hasTransaction |= !IsNull(assignment.Value);
-                            break;
-                    }
-
+                    ReadProperty(target.Property.Name, assignment.Value, ref sql, ref connection, ref hasTransaction);
                     break;
 
                 case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when SymbolEqualityComparer.Default.Equals(local.Local, command):
@@ -337,20 +325,26 @@ internal static class SqlCalls
             {
                 if (member is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property } assignment)
                 {
-                    switch (property.Property.Name)
-                    {
-                        case "CommandText":
-                            sql = assignment.Value;
-                            break;
-                        case "Connection":
-                            connection = FunctionBody.SymbolOf(assignment.Value);
-                            break;
-                        case "Transaction":
-                            hasTransaction |= !IsNull(assignment.Value);
-                            break;
-                    }
+                    ReadProperty(property.Property.Name, assignment.Value, ref sql, ref connection, ref hasTransaction);
                 }
             }
+        }
+    }
+
+    // command.CommandText = …, .Connection = …, .Transaction = …, in a statement or an object initializer.
+    private static void ReadProperty(string name, IOperation value, ref IOperation? sql, ref ISymbol? connection, ref bool hasTransaction)
+    {
+        switch (name)
+        {
+            case "CommandText":
+                sql = value;
+                break;
+            case "Connection":
+                connection = FunctionBody.SymbolOf(value);
+                break;
+            case "Transaction":
+                hasTransaction |= !IsNull(value);
+                break;
         }
     }
 
