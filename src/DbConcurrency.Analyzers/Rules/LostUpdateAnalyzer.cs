@@ -61,9 +61,12 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
 
     private static void AnalyzeSqlRead(OperationAnalysisContext context, IInvocationOperation read, DatabaseTypes types)
     {
-        // Cheap first: a body that runs no write cannot write the value back.
-        var root = FunctionBody.RootOf(read);
-        if (!FunctionBody.NamesAny(root, WriteNames))
+        // Cheap first: a call that runs SQL (Dapper, or a command's Execute*) in a body that also runs a write.
+        var method = read.TargetMethod;
+        var runsSql = method.IsExtensionMethod
+            ? method.ContainingType.Name == "SqlMapper"
+            : read.Instance is { } instance && types.TryClassify(instance.Type, out var match) && match.Kind == DatabaseObjectKind.Command;
+        if (!runsSql || !FunctionBody.NamesAny(FunctionBody.RootOf(read), WriteNames))
         {
             return;
         }
@@ -93,8 +96,10 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
 
     private static void AnalyzeEntityLoad(OperationAnalysisContext context, IInvocationOperation load, DatabaseTypes types, ConcurrencyTokens tokens)
     {
-        var root = FunctionBody.RootOf(load);
-        if (!FunctionBody.NamesAny(root, SaveNames))
+        // Cheap first: a query on a context, in a body that saves.
+        if (!DatabaseOperations.TryGetTarget(load, types, aliases: null, out _, out var targetType)
+            || !types.TryClassify(targetType, out var target) || target.Kind != DatabaseObjectKind.Context
+            || !FunctionBody.NamesAny(FunctionBody.RootOf(load), SaveNames))
         {
             return;
         }
