@@ -175,6 +175,18 @@ internal static class Corpus
                     return await connection.ExecuteScalarAsync<decimal>("select coalesce(sum(total), 0) from orders where placed >= @from", new { from });
                 }
 
+                public async Task Adjust(int id, decimal delta)
+                {
+                    await using var connection = await source.OpenConnectionAsync();
+                    var total = await connection.ExecuteScalarAsync<decimal>("select total from orders where id = @id", new { id });
+                    if (total + delta < 0)
+                    {
+                        throw new InvalidOperationException("A total cannot go below zero.");
+                    }
+
+                    await connection.ExecuteAsync("update orders set total = total + @delta where id = @id", new { delta, id });
+                }
+
                 public async Task<IReadOnlyList<(string Customer, decimal Total)>> Top(int count)
                 {
                     await using var connection = await source.OpenConnectionAsync();
@@ -223,6 +235,13 @@ internal static class Corpus
                 public int Bump() { lock (_gate) { return _connection.Execute("update counters set value = value + 1"); } }
 
                 public int Read() => _connection.ExecuteScalar<int>("select value from counters");
+
+                public async Task Adjust(NpgsqlDataSource source, int id, decimal delta)
+                {
+                    await using var connection = await source.OpenConnectionAsync();
+                    var total = await connection.ExecuteScalarAsync<decimal>("select total from orders where id = @id", new { id });
+                    await connection.ExecuteAsync("update orders set total = @total where id = @id", new { total = total + delta, id });
+                }
 
                 public async Task Archive(NpgsqlDataSource source)
                 {
