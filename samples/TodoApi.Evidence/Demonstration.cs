@@ -15,6 +15,9 @@ namespace TodoApi.Evidence;
 /// </summary>
 public static class Demonstration
 {
+    // Enough rows that each search reads for a while: the window in which another request closes the shared connection.
+    private const int SearchRows = 1000;
+
     public static async Task<List<EvidenceRow>> RunAsync(EvidenceOptions options, TextWriter log)
     {
         var root = Path.Combine(Path.GetTempPath(), "dbc-evidence-" + Guid.NewGuid().ToString("N")[..8]);
@@ -104,7 +107,7 @@ public static class Demonstration
     private static async Task<Outcome> SearchAsync<TSearch>(Twin twin, int workers, int operations, Func<TSearch, string, int> find)
         where TSearch : class
     {
-        SeedTodos(twin, 200);
+        SeedTodos(twin, SearchRows);
         var services = new ServiceCollection();
         services.AddScoped(_ => new SqliteConnection(twin.SqliteConnectionString));
         services.AddSingleton<TSearch>();
@@ -112,7 +115,7 @@ public static class Demonstration
         var search = provider.GetRequiredService<TSearch>();
         return await Concurrently.RunAsync(workers, operations, index =>
         {
-            if (find(search, "seed") < 200)
+            if (find(search, "seed") < SearchRows)
             {
                 throw new InvalidOperationException("a seeded todo was not found");
             }
@@ -238,11 +241,11 @@ public static class Demonstration
     private static void SeedTodos(Twin twin, int count)
     {
         using var connection = new SqliteConnection(twin.SqliteConnectionString);
+        connection.Open();
         connection.Execute("create table if not exists todos (id integer primary key, title text not null, done integer not null default 0)");
-        for (var i = 0; i < count; i++)
-        {
-            connection.Execute("insert into todos(title) values (@title)", new { title = "seed " + i });
-        }
+        using var transaction = connection.BeginTransaction();
+        connection.Execute("insert into todos(title) values (@title)", Enumerable.Range(0, count).Select(i => new { title = "seed " + i }), transaction);
+        transaction.Commit();
     }
 
     private static async Task<(NpgsqlDataSource? DataSource, string? Skipped)> PostgresAsync(string connectionString)

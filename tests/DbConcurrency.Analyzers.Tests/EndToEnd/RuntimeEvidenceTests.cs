@@ -8,6 +8,7 @@ namespace DbConcurrency.Analyzers.Tests.EndToEnd;
 /// output, pinned by SampleFixTests) with 16 workers and 400 operations per rule against real SQLite files and a
 /// real PostgreSQL server, and counts failures: exceptions, wrong rows, lost updates.
 /// </summary>
+[Collection(nameof(RuntimeEvidenceTests))]
 public sealed class RuntimeEvidenceTests(ITestOutputHelper output)
 {
     private static readonly string[] Rules = typeof(DiagnosticIds).GetFields().Select(f => (string)f.GetRawConstantValue()!).Order(StringComparer.Ordinal).ToArray();
@@ -81,3 +82,7 @@ public sealed class RuntimeEvidenceTests(ITestOutputHelper output)
 
     private static bool IsCi => Environment.GetEnvironmentVariable("CI") is { Length: > 0 } value && !value.Equals("false", StringComparison.OrdinalIgnoreCase);
 }
+
+/// <summary>The evidence measures concurrency: it runs alone, not beside other test classes competing for the two cores.</summary>
+[CollectionDefinition(nameof(RuntimeEvidenceTests), DisableParallelization = true)]
+public sealed class RuntimeEvidenceCollection;
