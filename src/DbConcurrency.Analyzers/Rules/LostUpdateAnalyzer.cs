@@ -27,6 +27,13 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
     private static readonly System.Func<string, bool> WriteNames = SqlCalls.IsWriteName;
     private static readonly System.Func<string, bool> SaveNames = IsSaveName;
 
+    private static readonly System.Collections.Generic.HashSet<string> LoadNames = new(System.StringComparer.Ordinal)
+    {
+        "Find", "First", "FirstOrDefault", "Single", "SingleOrDefault", "Last", "LastOrDefault", "ToList", "ToArray", "ToDictionary", "ToHashSet",
+        "FindAsync", "FirstAsync", "FirstOrDefaultAsync", "SingleAsync", "SingleOrDefaultAsync", "LastAsync", "LastOrDefaultAsync", "ToListAsync",
+        "ToArrayAsync", "ToDictionaryAsync", "ToHashSetAsync",
+    };
+
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LostUpdate);
 
     public override void Initialize(AnalysisContext context)
@@ -140,8 +147,12 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
             parent = parent.Parent;
         }
 
-        return parent is IVariableInitializerOperation or IForEachLoopOperation;
+        // A local holds what a query returned only when the call runs it: Find, First…, Single…, Last…, ToList…, ToArray….
+        return parent is IForEachLoopOperation
+            || (parent is IVariableInitializerOperation && IsLoadName(invocation.TargetMethod.Name));
     }
+
+    private static bool IsLoadName(string name) => LoadNames.Contains(name);
 
     private static bool IsSaveName(string name) => name is "SaveChanges" or "SaveChangesAsync";
 
