@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Threading;
@@ -24,10 +26,10 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
     private static readonly ImmutableDictionary<string, string?> EntityForm = ImmutableDictionary<string, string?>.Empty.Add(FormProperty, "Entity");
 
     // Made once: a method group at the call site would allocate a delegate for every read.
-    private static readonly System.Func<string, bool> WriteNames = SqlCalls.IsWriteName;
-    private static readonly System.Func<string, bool> SaveNames = IsSaveName;
+    private static readonly Func<string, bool> WriteNames = SqlCalls.IsWriteName;
+    private static readonly Func<string, bool> SaveNames = IsSaveName;
 
-    private static readonly System.Collections.Generic.HashSet<string> LoadNames = new(System.StringComparer.Ordinal)
+    private static readonly HashSet<string> LoadNames = new(StringComparer.Ordinal)
     {
         "Find", "First", "FirstOrDefault", "Single", "SingleOrDefault", "Last", "LastOrDefault", "ToList", "ToArray", "ToDictionary", "ToHashSet",
         "FindAsync", "FirstAsync", "FirstOrDefaultAsync", "SingleAsync", "SingleOrDefaultAsync", "LastAsync", "LastOrDefaultAsync", "ToListAsync",
@@ -43,12 +45,12 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
         DatabaseTypeCatalog.RegisterCompilationStart(context, static (start, catalog) =>
         {
             var compilation = start.Compilation;
-            var tokens = new System.Lazy<ConcurrencyTokens>(() => new ConcurrencyTokens(new SemanticModels(compilation)), LazyThreadSafetyMode.ExecutionAndPublication);
+            var tokens = new Lazy<ConcurrencyTokens>(() => new ConcurrencyTokens(new SemanticModels(compilation)), LazyThreadSafetyMode.ExecutionAndPublication);
             start.RegisterOperationAction(operation => AnalyzeInvocation(operation, catalog, tokens), OperationKind.Invocation);
         });
     }
 
-    private static void AnalyzeInvocation(OperationAnalysisContext context, DatabaseTypeCatalog catalog, System.Lazy<ConcurrencyTokens> tokens)
+    private static void AnalyzeInvocation(OperationAnalysisContext context, DatabaseTypeCatalog catalog, Lazy<ConcurrencyTokens> tokens)
     {
         var invocation = (IInvocationOperation)context.Operation;
         if (invocation.TargetMethod.ReturnsVoid)

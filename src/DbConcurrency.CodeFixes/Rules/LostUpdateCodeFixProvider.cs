@@ -70,13 +70,14 @@ public sealed class LostUpdateCodeFixProvider : CodeFixProvider
                 continue;
             }
 
-            var lost = LostUpdates.FindSql(FunctionBody.Of(read), types).FirstOrDefault(found => found.Read.Invocation.Syntax.Span == read.Syntax.Span);
+            var body = FunctionBody.Of(read);
+            var lost = LostUpdates.FindSql(body, types).FirstOrDefault(found => found.Read.Invocation.Syntax.Span == read.Syntax.Span);
             if (lost is null)
             {
                 continue;
             }
 
-            if (AtomicEdit.TryCreate(lost, FunctionBody.Of(read)) is { } atomic)
+            if (AtomicEdit.TryCreate(lost, body) is { } atomic)
             {
                 context.RegisterCodeFix(
                     CodeAction.Create(
@@ -86,7 +87,7 @@ public sealed class LostUpdateCodeFixProvider : CodeFixProvider
                     diagnostic);
             }
 
-            if (SerializableEdit.TryCreate(lost, model, FunctionBody.Of(read), context.CancellationToken) is { } serializable)
+            if (SerializableEdit.TryCreate(lost, model, body, context.CancellationToken) is { } serializable)
             {
                 context.RegisterCodeFix(
                     CodeAction.Create(
