@@ -12,6 +12,20 @@ if (args.Length > 0 && args[0] == "bench")
     return 0;
 }
 
+// profile [--without-database] [N]: the analyzers alone, N times, for a sampling profiler (dotnet-trace) to attribute.
+if (args.Length > 0 && args[0] == "profile")
+{
+    var withDatabase = !args.Contains("--without-database");
+    var times = args.Skip(1).Select(a => int.TryParse(a, out var n) ? n : 0).FirstOrDefault(n => n > 0, 20);
+    var compilation = AnalyzerCost.Compile(Corpus.Generate(200, withDatabase));
+    for (var i = 0; i < times; i++)
+    {
+        AnalyzerCost.RunAnalyzersOnly(compilation);
+    }
+
+    return 0;
+}
+
 var quick = args.Contains("--quick");
 var modules = quick ? 60 : 200;
 var runs = quick ? 3 : 5;
@@ -26,7 +40,8 @@ var failed = false;
 foreach (var withDatabase in new[] { true, false })
 {
     var files = Corpus.Generate(modules, withDatabase);
-    var measurement = AnalyzerCost.Measure(AnalyzerCost.Compile(files), runs);
+    var compilation = AnalyzerCost.Compile(files);
+    var measurement = AnalyzerCost.Measure(compilation, runs);
     var name = withDatabase ? "with database code" : "without database code";
     Console.WriteLine($"Corpus {name}: {files.Count} files, {Corpus.Lines(files):N0} lines; binding {measurement.Binding.TotalMilliseconds:F0} ms (median of {runs})");
     Console.WriteLine("  Rule     Time (ms)   Share of binding   Findings");
@@ -34,6 +49,11 @@ foreach (var withDatabase in new[] { true, false })
     {
         measurement.Findings.TryGetValue(id, out var count);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {id}   {time.TotalMilliseconds,9:F1}   {measurement.Share(time),15:P2}   {count,8}"));
+    }
+
+    foreach (var (callback, time) in AnalyzerCost.MeasureFloor(compilation, runs))
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  (an empty {callback} callback: {time.TotalMilliseconds:F1} ms, {measurement.Share(time):P2})"));
     }
 
     var share = measurement.Share(measurement.Total);

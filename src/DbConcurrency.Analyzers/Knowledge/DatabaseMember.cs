@@ -53,7 +53,7 @@ internal readonly struct DatabaseMember
         switch (symbol)
         {
             case IFieldSymbol { IsConst: false, IsImplicitlyDeclared: false } field
-                when types.TryClassify(field.Type, out var match) && !types.IsThreadStatic(field):
+                when types.TryClassify(field.Type, out var match) && !DatabaseTypes.IsThreadStatic(field):
                 member = new DatabaseMember(field, field.Type, "field", match);
                 return true;
 
@@ -62,7 +62,7 @@ internal readonly struct DatabaseMember
             case IPropertySymbol { IsAbstract: false, IsIndexer: false } property
                 when types.TryClassify(property.Type, out var match)
                      && FindBackingField(property) is { } backingField
-                     && !types.IsThreadStatic(backingField):
+                     && !DatabaseTypes.IsThreadStatic(backingField):
                 member = new DatabaseMember(property, property.Type, "property", match);
                 return true;
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -12,6 +13,10 @@ namespace DbConcurrency.Analyzers.Knowledge;
 /// </summary>
 internal sealed class DatabaseTypeCatalog
 {
+    // Every rule starts with the same catalog: it is made once per compilation (with the same options) and
+    // shared, with the classifications it caches. Weak keys: it goes when the IDE drops the compilation.
+    private static readonly ConditionalWeakTable<Compilation, Shared> PerCompilation = new();
+
     private readonly Compilation _compilation;
     private readonly AnalyzerConfigOptionsProvider _options;
     private readonly DatabaseTypes _default;
@@ -36,6 +41,21 @@ internal sealed class DatabaseTypeCatalog
     /// the user configured none: then no rule has anything to look for.
     /// </summary>
     public static DatabaseTypeCatalog? TryCreate(Compilation compilation, AnalyzerConfigOptionsProvider options)
+    {
+        var shared = PerCompilation.GetValue(compilation, static _ => new Shared());
+        lock (shared)
+        {
+            if (!ReferenceEquals(shared.Options, options))
+            {
+                shared.Options = options;
+                shared.Catalog = CreateCore(compilation, options);
+            }
+
+            return shared.Catalog;
+        }
+    }
+
+    private static DatabaseTypeCatalog? CreateCore(Compilation compilation, AnalyzerConfigOptionsProvider options)
     {
         var global = options.GlobalOptions;
         var @default = DatabaseTypes.Create(
@@ -87,4 +107,12 @@ internal sealed class DatabaseTypeCatalog
             _compilation,
             AnalyzerSettings.ParseTypeNames(key.Unsafe ?? AnalyzerSettings.Read(_options.GlobalOptions, AnalyzerSettings.UnsafeTypesKey)),
             AnalyzerSettings.ParseTypeNames(key.Safe ?? AnalyzerSettings.Read(_options.GlobalOptions, AnalyzerSettings.SafeTypesKey)));
+
+    /// <summary>The catalog made for a compilation, and the options it was made with (the same for every rule in practice).</summary>
+    private sealed class Shared
+    {
+        public AnalyzerConfigOptionsProvider? Options { get; set; }
+
+        public DatabaseTypeCatalog? Catalog { get; set; }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
 
 namespace DbConcurrency.Analyzers.Knowledge;
 
@@ -40,36 +41,31 @@ internal static class DatabaseTypeNames
         "System.IServiceProvider",
         "NHibernate.ISessionFactory");
 
-    /// <summary>Holders that give each thread or async flow its own value, so the value is not shared.</summary>
-    public static readonly ImmutableArray<string> PerThreadHolders = ImmutableArray.Create(
-        "System.Threading.ThreadLocal`1",
-        "System.Threading.AsyncLocal`1");
+    /// <summary>
+    /// True for <c>ThreadLocal&lt;T&gt;</c> and <c>AsyncLocal&lt;T&gt;</c>: holders that give each thread or async
+    /// flow its own value, so the value is not shared.
+    /// </summary>
+    public static bool IsPerThreadHolder(INamedTypeSymbol definition)
+        => KnownTypes.Is(definition, "System.Threading", "ThreadLocal`1") || KnownTypes.Is(definition, "System.Threading", "AsyncLocal`1");
 
-    /// <summary>Single-value wrappers whose type arguments are the objects they hand out.</summary>
-    public static readonly ImmutableArray<string> Wrappers = ImmutableArray.Create(
-        "System.Lazy`1",
-        "System.Lazy`2",
-        "System.Threading.Tasks.Task`1",
-        "System.Threading.Tasks.ValueTask`1",
-        "System.Collections.Generic.KeyValuePair`2",
-        "System.Tuple`1",
-        "System.Tuple`2",
-        "System.Tuple`3",
-        "System.Tuple`4",
-        "System.Tuple`5",
-        "System.Tuple`6",
-        "System.Tuple`7",
-        "System.Tuple`8",
-        "System.ValueTuple`1",
-        "System.ValueTuple`2",
-        "System.ValueTuple`3",
-        "System.ValueTuple`4",
-        "System.ValueTuple`5",
-        "System.ValueTuple`6",
-        "System.ValueTuple`7",
-        "System.ValueTuple`8");
+    /// <summary>Single-value wrappers whose type arguments are the objects they hand out: Lazy, Task, ValueTask, KeyValuePair, tuples.</summary>
+    public static bool IsWrapper(INamedTypeSymbol definition)
+    {
+        switch (definition.MetadataName)
+        {
+            case "Lazy`1" or "Lazy`2"
+                or "Tuple`1" or "Tuple`2" or "Tuple`3" or "Tuple`4" or "Tuple`5" or "Tuple`6" or "Tuple`7" or "Tuple`8"
+                or "ValueTuple`1" or "ValueTuple`2" or "ValueTuple`3" or "ValueTuple`4" or "ValueTuple`5" or "ValueTuple`6" or "ValueTuple`7" or "ValueTuple`8":
+                return KnownTypes.Is(definition, "System", definition.MetadataName);
+            case "Task`1" or "ValueTask`1":
+                return KnownTypes.Is(definition, "System.Threading.Tasks", definition.MetadataName);
+            case "KeyValuePair`2":
+                return KnownTypes.Is(definition, "System.Collections.Generic", definition.MetadataName);
+            default:
+                return false;
+        }
+    }
 
-    public const string Enumerable = "System.Collections.Generic.IEnumerable`1";
-
-    public const string ThreadStaticAttribute = "System.ThreadStaticAttribute";
+    public static bool IsThreadStaticAttribute(INamedTypeSymbol? attribute)
+        => attribute is not null && KnownTypes.Is(attribute, "System", "ThreadStaticAttribute");
 }

@@ -16,28 +16,15 @@ internal sealed class DatabaseTypes
 
     private readonly ImmutableDictionary<INamedTypeSymbol, DatabaseObjectKind> _unsafe;
     private readonly ImmutableHashSet<INamedTypeSymbol> _safe;
-    private readonly ImmutableHashSet<INamedTypeSymbol> _perThreadHolders;
-    private readonly ImmutableHashSet<INamedTypeSymbol> _wrappers;
-    private readonly INamedTypeSymbol? _enumerable;
     private readonly ConcurrentDictionary<ITypeSymbol, Result> _cache = new(SymbolEqualityComparer.Default);
 
     private DatabaseTypes(
         ImmutableDictionary<INamedTypeSymbol, DatabaseObjectKind> @unsafe,
-        ImmutableHashSet<INamedTypeSymbol> safe,
-        ImmutableHashSet<INamedTypeSymbol> perThreadHolders,
-        ImmutableHashSet<INamedTypeSymbol> wrappers,
-        INamedTypeSymbol? enumerable,
-        INamedTypeSymbol? threadStaticAttribute)
+        ImmutableHashSet<INamedTypeSymbol> safe)
     {
         _unsafe = @unsafe;
         _safe = safe;
-        _perThreadHolders = perThreadHolders;
-        _wrappers = wrappers;
-        _enumerable = enumerable;
-        ThreadStaticAttribute = threadStaticAttribute;
     }
-
-    public INamedTypeSymbol? ThreadStaticAttribute { get; }
 
     public bool HasUnsafeTypes => _unsafe.Count > 0;
 
@@ -63,11 +50,7 @@ internal sealed class DatabaseTypes
 
         return new DatabaseTypes(
             unsafeBuilder.ToImmutable(),
-            ResolveAll(compilation, DatabaseTypeNames.Safe, extraSafe),
-            ResolveAll(compilation, DatabaseTypeNames.PerThreadHolders, ImmutableArray<string>.Empty),
-            ResolveAll(compilation, DatabaseTypeNames.Wrappers, ImmutableArray<string>.Empty),
-            KnownTypes.ResolveOne(compilation, DatabaseTypeNames.Enumerable),
-            KnownTypes.ResolveOne(compilation, DatabaseTypeNames.ThreadStaticAttribute));
+            ResolveAll(compilation, DatabaseTypeNames.Safe, extraSafe));
     }
 
     /// <summary>True when <paramref name="type"/> is, or holds, a database object that is not thread-safe.</summary>
@@ -94,20 +77,15 @@ internal sealed class DatabaseTypes
     }
 
     /// <summary>True for <c>ThreadLocal&lt;T&gt;</c>, <c>AsyncLocal&lt;T&gt;</c>: each thread or flow sees its own value.</summary>
-    public bool IsPerThreadHolder(ITypeSymbol? type)
-        => type is INamedTypeSymbol named && _perThreadHolders.Contains(named.OriginalDefinition);
+    public static bool IsPerThreadHolder(ITypeSymbol? type)
+        => type is INamedTypeSymbol { IsGenericType: true } named && DatabaseTypeNames.IsPerThreadHolder(named.OriginalDefinition);
 
     /// <summary>True for a field marked <c>[ThreadStatic]</c>.</summary>
-    public bool IsThreadStatic(IFieldSymbol field)
+    public static bool IsThreadStatic(IFieldSymbol field)
     {
-        if (ThreadStaticAttribute is null)
-        {
-            return false;
-        }
-
         foreach (var attribute in field.GetAttributes())
         {
-            if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, ThreadStaticAttribute))
+            if (DatabaseTypeNames.IsThreadStaticAttribute(attribute.AttributeClass))
             {
                 return true;
             }
@@ -154,7 +132,7 @@ internal sealed class DatabaseTypes
             return new Result(type, kind, isContained: false);
         }
 
-        if (named.IsGenericType && _wrappers.Contains(named.OriginalDefinition))
+        if (named.IsGenericType && DatabaseTypeNames.IsWrapper(named.OriginalDefinition))
         {
             foreach (var argument in named.TypeArguments)
             {
@@ -225,21 +203,21 @@ internal sealed class DatabaseTypes
         return false;
     }
 
-    private ITypeSymbol? GetEnumerableElement(INamedTypeSymbol type)
+    private static ITypeSymbol? GetEnumerableElement(INamedTypeSymbol type)
     {
-        if (_enumerable is null || type.SpecialType == SpecialType.System_String)
+        if (type.SpecialType == SpecialType.System_String)
         {
             return null;
         }
 
-        if (SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, _enumerable))
+        if (type.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T)
         {
             return type.TypeArguments[0];
         }
 
         foreach (var @interface in type.AllInterfaces)
         {
-            if (SymbolEqualityComparer.Default.Equals(@interface.OriginalDefinition, _enumerable))
+            if (@interface.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T)
             {
                 return @interface.TypeArguments[0];
             }

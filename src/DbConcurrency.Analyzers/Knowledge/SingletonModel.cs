@@ -73,8 +73,9 @@ internal sealed class SingletonModel
     private readonly Dictionary<ITypeSymbol, ImmutableArray<Capture>> _captures = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<ITypeSymbol, TypeFacts> _facts = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<(SyntaxTree Tree, Microsoft.CodeAnalysis.Text.TextSpan Span), ServiceRegistration?> _bound = new();
+    private readonly Dictionary<ISymbol, bool> _neededBySingletons = new(SymbolEqualityComparer.Default);
     private CallIndex? _index;
-    private HashSet<ISymbol>? _neededBySingletons;
+    private Reach? _reach;
 
     public SingletonModel(Compilation compilation, DatabaseTypeCatalog catalog, DependencyInjectionApis apis, GuardApis guards)
     {
@@ -138,6 +139,19 @@ internal sealed class SingletonModel
     }
 
     /// <summary>
+    /// False when no chain of constructors, fields and registrations can lead from <paramref name="type"/> to a
+    /// database object: nothing to report, whatever its lifetime, so nobody binds a registration to find out.
+    /// Most types of most code bases, and every type of code without database code.
+    /// </summary>
+    public bool MayHoldDatabaseObject(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return ReachOf(cancellationToken).Holders.Contains(type.OriginalDefinition);
+        }
+    }
+
+    /// <summary>
     /// The members through which <paramref name="type"/> holds a database object: constructor parameters that
     /// bring one in (directly or through scoped/transient services), and fields or auto-properties that store
     /// one the type made itself. Members whose every use holds one guard are synchronized sharing, not findings.
@@ -176,7 +190,7 @@ internal sealed class SingletonModel
 
         lock (_gate)
         {
-            return registration.ServiceType is not { } service || !NeededBySingletons(cancellationToken).Contains(service.OriginalDefinition);
+            return registration.ServiceType is not { } service || !NeededBySingletons(service, cancellationToken);
         }
     }
 
@@ -321,6 +335,12 @@ internal sealed class SingletonModel
         if (dependency is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Collections_Generic_IEnumerable_T } sequence)
         {
             return TryResolve(sequence.TypeArguments[0], depth - 1, types, cancellationToken, out objectType, out chain);
+        }
+
+        // Only a service some holder can be registered as (or a factory names) can bring one in.
+        if (!ReachOf(cancellationToken).Names.Contains(dependency.Name))
+        {
+            return false;
         }
 
         foreach (var registration in RegistrationsOf(dependency, cancellationToken))
@@ -506,6 +526,7 @@ internal sealed class SingletonModel
 
             var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
             var namesType = false;
+            var hasFactory = false;
             foreach (var descendant in node.DescendantNodes())
             {
                 switch (descendant)
@@ -513,13 +534,16 @@ internal sealed class SingletonModel
                     case TypeArgumentListSyntax or TypeOfExpressionSyntax or ObjectCreationExpressionSyntax:
                         namesType = true;
                         break;
+                    case AnonymousFunctionExpressionSyntax:
+                        hasFactory = true;
+                        break;
                     case SimpleNameSyntax simple:
                         names.Add(simple.Identifier.ValueText);
                         break;
                 }
             }
 
-            builder.Add(new Candidate(node.Span, names.ToImmutable(), namesNoType: !namesType, KindOf(node)));
+            builder.Add(new Candidate(node.Span, names.ToImmutable(), namesNoType: !namesType, hasFactory, KindOf(node)));
         }
 
         return new Candidates(builder.ToImmutable());
@@ -561,51 +585,151 @@ internal sealed class SingletonModel
             : CallKind.Singleton | CallKind.ScopedOrTransient;
     }
 
-    /// <summary>What long-lived types take in their constructors or resolve in their factories.</summary>
-    private HashSet<ISymbol> NeededBySingletons(CancellationToken cancellationToken)
+    /// <summary>True when a long-lived type takes <paramref name="service"/> in its constructor or resolves it in its factory.</summary>
+    private bool NeededBySingletons(ITypeSymbol service, CancellationToken cancellationToken)
     {
-        if (_neededBySingletons is not null)
+        var key = service.OriginalDefinition;
+        if (_neededBySingletons.TryGetValue(key, out var known))
         {
-            return _neededBySingletons;
+            return known;
         }
 
-        var needed = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-        var roots = new List<INamedTypeSymbol>();
-        CollectSourceTypes(_models.Compilation.Assembly.GlobalNamespace, roots, cancellationToken);
-        foreach (var type in roots)
+        var needed = false;
+        if (ReachOf(cancellationToken).Dependents.TryGetValue(service.Name, out var dependents))
         {
-            if (!IsRegisteredSingleton(type, resolvable: false, cancellationToken) && !_apis.IsHostedService(type) && !_apis.IsConventionalMiddleware(type))
+            foreach (var type in dependents)
             {
-                continue;
+                if (TakesInConstructor(type, key)
+                    && (IsRegisteredSingleton(type, resolvable: false, cancellationToken) || _apis.IsHostedService(type) || _apis.IsConventionalMiddleware(type)))
+                {
+                    needed = true;
+                    break;
+                }
             }
+        }
 
+        if (!needed)
+        {
+            // A factory that resolves the service names it: only those registrations are bound.
+            foreach (var registration in RegistrationsMentioning(service.Name, CallKind.Singleton, cancellationToken))
+            {
+                if (registration.Lifetime == ServiceLifetime.Singleton && registration.ResolvedByFactory.Any(r => SymbolEqualityComparer.Default.Equals(r.OriginalDefinition, key)))
+                {
+                    needed = true;
+                    break;
+                }
+            }
+        }
+
+        _neededBySingletons[key] = needed;
+        return needed;
+    }
+
+    private static bool TakesInConstructor(INamedTypeSymbol type, ITypeSymbol service)
+    {
+        foreach (var constructor in type.InstanceConstructors)
+        {
+            foreach (var parameter in constructor.Parameters)
+            {
+                if (SymbolEqualityComparer.Default.Equals(ElementOrSelf(parameter.Type).OriginalDefinition, service))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>IEnumerable&lt;IHandler&gt; gets every registered IHandler: the dependency is the element.</summary>
+    private static ITypeSymbol ElementOrSelf(ITypeSymbol type)
+        => type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Collections_Generic_IEnumerable_T } sequence
+            ? sequence.TypeArguments[0]
+            : type;
+
+    /// <summary>
+    /// Which source classes can lead to a database object, worked out from symbols alone: a class holds one when a
+    /// field, property or constructor parameter is one, or when a constructor parameter names a type that a holder
+    /// is (itself, a base or an interface: what it can be registered as) or that a registration's factory names.
+    /// Binding registrations is the expensive part of the model; it is done only for these.
+    /// </summary>
+    private Reach ReachOf(CancellationToken cancellationToken)
+    {
+        if (_reach is not null)
+        {
+            return _reach;
+        }
+
+        var classes = new List<INamedTypeSymbol>();
+        CollectSourceTypes(_models.Compilation.Assembly.GlobalNamespace, classes, cancellationToken);
+        var reach = new Reach();
+        var pending = new Queue<INamedTypeSymbol>();
+        foreach (var type in classes)
+        {
+            var types = _catalog.For(FirstTree(type));
+            var holds = types.TryClassify(type, out _) || !DatabaseMember.DeclaredIn(type, _catalog, staticOnly: false).IsEmpty;
             foreach (var constructor in type.InstanceConstructors)
             {
                 foreach (var parameter in constructor.Parameters)
                 {
-                    var dependency = parameter.Type;
-                    if (dependency is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Collections_Generic_IEnumerable_T } sequence)
+                    var dependency = ElementOrSelf(parameter.Type);
+                    holds |= types.TryClassify(dependency, out _);
+                    if (!reach.Dependents.TryGetValue(dependency.Name, out var dependents))
                     {
-                        dependency = sequence.TypeArguments[0];
+                        reach.Dependents[dependency.Name] = dependents = new List<INamedTypeSymbol>();
                     }
 
-                    needed.Add(dependency.OriginalDefinition);
+                    dependents.Add(type);
                 }
             }
-        }
 
-        foreach (var registration in RegistrationsMentioning(name: null, CallKind.Singleton, cancellationToken))
-        {
-            if (registration.Lifetime == ServiceLifetime.Singleton)
+            if (holds && reach.Holders.Add(type))
             {
-                foreach (var resolved in registration.ResolvedByFactory)
+                pending.Enqueue(type);
+            }
+        }
+
+        foreach (var (_, candidate) in Index().All)
+        {
+            if (candidate.HasFactory)
+            {
+                foreach (var name in candidate.Names)
                 {
-                    needed.Add(resolved.OriginalDefinition);
+                    AddName(reach, name, pending);
                 }
             }
         }
 
-        return _neededBySingletons = needed;
+        while (pending.Count > 0)
+        {
+            var holder = pending.Dequeue();
+            AddName(reach, holder.Name, pending);
+            for (var baseType = holder.BaseType; baseType is not null; baseType = baseType.BaseType)
+            {
+                AddName(reach, baseType.Name, pending);
+            }
+
+            foreach (var @interface in holder.AllInterfaces)
+            {
+                AddName(reach, @interface.Name, pending);
+            }
+        }
+
+        return _reach = reach;
+    }
+
+    private static void AddName(Reach reach, string name, Queue<INamedTypeSymbol> pending)
+    {
+        if (reach.Names.Add(name) && reach.Dependents.TryGetValue(name, out var dependents))
+        {
+            foreach (var dependent in dependents)
+            {
+                if (reach.Holders.Add(dependent))
+                {
+                    pending.Enqueue(dependent);
+                }
+            }
+        }
     }
 
     private static void CollectSourceTypes(INamespaceOrTypeSymbol container, List<INamedTypeSymbol> types, CancellationToken cancellationToken)
@@ -625,19 +749,18 @@ internal sealed class SingletonModel
         }
     }
 
-    private bool KeepsStaticInstanceOfItself(INamedTypeSymbol type)
+    private static bool KeepsStaticInstanceOfItself(INamedTypeSymbol type)
     {
-        var types = _catalog.For(FirstTree(type));
         foreach (var member in type.GetMembers())
         {
             var memberType = member switch
             {
-                IFieldSymbol { IsStatic: true, IsConst: false } field when !types.IsThreadStatic(field) => field.Type,
+                IFieldSymbol { IsStatic: true, IsConst: false } field when !DatabaseTypes.IsThreadStatic(field) => field.Type,
                 IPropertySymbol { IsStatic: true } property => property.Type,
                 _ => null,
             };
 
-            if (memberType is INamedTypeSymbol named && !types.IsPerThreadHolder(named) && IsSelfOrLazySelf(named, type))
+            if (memberType is INamedTypeSymbol named && !DatabaseTypes.IsPerThreadHolder(named) && IsSelfOrLazySelf(named, type))
             {
                 return true;
             }
@@ -742,8 +865,9 @@ internal sealed class SingletonModel
     /// <summary>A call that may register a service: where it is, and which names its text mentions.</summary>
     private sealed class Candidate
     {
-        public Candidate(Microsoft.CodeAnalysis.Text.TextSpan span, ImmutableHashSet<string> names, bool namesNoType, CallKind kind)
+        public Candidate(Microsoft.CodeAnalysis.Text.TextSpan span, ImmutableHashSet<string> names, bool namesNoType, bool hasFactory, CallKind kind)
         {
+            HasFactory = hasFactory;
             Kind = kind;
             Span = span;
             Names = names;
@@ -757,8 +881,24 @@ internal sealed class SingletonModel
         /// <summary><c>AddSingleton(instance)</c>: the service type is inferred, no name in the text says which.</summary>
         public bool NamesNoType { get; }
 
+        /// <summary>A lambda builds the service: what it resolves is known only once bound, so every name it mentions may lead on.</summary>
+        public bool HasFactory { get; }
+
         /// <summary>The lifetimes the call can register, as its name says: questions about other lifetimes skip it unbound.</summary>
         public CallKind Kind { get; }
+    }
+
+    /// <summary>What <see cref="ReachOf"/> works out once per compilation.</summary>
+    private sealed class Reach
+    {
+        /// <summary>Source classes that can lead to a database object.</summary>
+        public HashSet<INamedTypeSymbol> Holders { get; } = new(SymbolEqualityComparer.Default);
+
+        /// <summary>Type names a dependency can have and still lead to one (holders, their bases and interfaces, factory names).</summary>
+        public HashSet<string> Names { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Source classes by the names of the types their constructors take.</summary>
+        public Dictionary<string, List<INamedTypeSymbol>> Dependents { get; } = new(StringComparer.Ordinal);
     }
 
     private sealed class TypeFacts

@@ -55,7 +55,9 @@ public sealed class SingletonDatabaseObjectAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeType(SymbolAnalysisContext context, SingletonModel model)
     {
         var type = (INamedTypeSymbol)context.Symbol;
-        if (type.TypeKind != TypeKind.Class || model.RoleOf(type, context.CancellationToken) is not { } role)
+        if (type.TypeKind != TypeKind.Class
+            || !model.MayHoldDatabaseObject(type, context.CancellationToken)
+            || model.RoleOf(type, context.CancellationToken) is not { } role)
         {
             return;
         }
