@@ -689,17 +689,83 @@ internal sealed class SingletonModel
             }
         }
 
-        foreach (var (_, candidate) in Index().All)
+        // A registration's factory leads on when something it resolves does. Each is bound only once a name it
+        // mentions is a holder's (or it may name a database type itself), so code without database code binds none.
+        var factories = new List<(SyntaxTree Tree, Candidate Call)>();
+        foreach (var call in Index().All)
         {
-            if (candidate.HasFactory)
+            if (call.Item2.HasFactory)
             {
-                foreach (var name in candidate.Names)
-                {
-                    AddName(reach, name, pending);
-                }
+                factories.Add(call);
             }
         }
 
+        do
+        {
+            Propagate(reach, pending);
+            for (var i = factories.Count - 1; i >= 0; i--)
+            {
+                var (tree, candidate) = factories[i];
+                if (!candidate.Names.Overlaps(reach.Names) && !MayNameDatabaseType(candidate))
+                {
+                    continue;
+                }
+
+                factories.RemoveAt(i);
+                if (Bind(tree, candidate, cancellationToken) is { } registration && LeadsOn(registration, reach))
+                {
+                    if (registration.ServiceType is { } service)
+                    {
+                        AddName(reach, service.Name, pending);
+                    }
+                }
+            }
+        }
+        while (pending.Count > 0);
+
+        return _reach = reach;
+    }
+
+    private bool LeadsOn(ServiceRegistration registration, Reach reach)
+    {
+        var types = _catalog.For(registration.Location.SourceTree);
+        foreach (var resolved in registration.ResolvedByFactory)
+        {
+            var dependency = ElementOrSelf(resolved);
+            if (types.TryClassify(dependency, out _) || reach.Names.Contains(dependency.Name))
+            {
+                return true;
+            }
+        }
+
+        return registration.ConstructedType is { } built && (types.TryClassify(built, out _) || reach.Holders.Contains(built.OriginalDefinition));
+    }
+
+    /// <summary>
+    /// A factory that names no holder may still resolve a library's connection, context or session itself
+    /// (<c>GetRequiredService&lt;NpgsqlConnection&gt;()</c>): a name shaped like one is reason enough to bind it.
+    /// </summary>
+    private static bool MayNameDatabaseType(Candidate candidate)
+    {
+        foreach (var name in candidate.Names)
+        {
+            if (name.EndsWith("Connection", StringComparison.Ordinal)
+                || name.EndsWith("Context", StringComparison.Ordinal)
+                || name.EndsWith("Transaction", StringComparison.Ordinal)
+                || name.EndsWith("Command", StringComparison.Ordinal)
+                || name.EndsWith("Reader", StringComparison.Ordinal)
+                || name.EndsWith("Session", StringComparison.Ordinal)
+                || name.EndsWith("Batch", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void Propagate(Reach reach, Queue<INamedTypeSymbol> pending)
+    {
         while (pending.Count > 0)
         {
             var holder = pending.Dequeue();
@@ -714,8 +780,6 @@ internal sealed class SingletonModel
                 AddName(reach, @interface.Name, pending);
             }
         }
-
-        return _reach = reach;
     }
 
     private static void AddName(Reach reach, string name, Queue<INamedTypeSymbol> pending)

@@ -85,6 +85,38 @@ public class SingletonDatabaseObjectAnalyzerTests
     }
 
     [Fact]
+    public async Task Chains_through_a_factory_and_an_interface_are_followed_and_unrelated_factories_bind_nothing_reported()
+    {
+        // The model decides from symbols which classes can lead to a database object before it binds any
+        // registration: a factory that resolves a connection still leads on, two services deep.
+        await VerifyAsync("""
+            public interface IUnitOfWork { }
+            public sealed class UnitOfWork(string database) : IUnitOfWork { }
+            public interface IAudit { }
+            public sealed class Audit(IUnitOfWork work) : IAudit { }
+            public sealed class Notifier(IAudit {|#0:audit|}) { }
+
+            public interface IClock { }
+            public sealed class SystemClock : IClock { }
+            public sealed class Stamp(IClock clock) { }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddScoped<IUnitOfWork>(sp => new UnitOfWork(sp.GetRequiredService<NpgsqlConnection>().Database));
+                    services.AddScoped<IAudit, Audit>();
+                    services.{|#1:AddSingleton<Notifier>|}();
+                    services.AddSingleton<IClock>(_ => new SystemClock());
+                    services.AddSingleton<Stamp>();
+                }
+            }
+            """,
+            Dbc002(0, "Parameter 'audit' (IAudit) of singleton 'Notifier'", "NpgsqlConnection", "Notifier (singleton) → Audit (scoped) → UnitOfWork (scoped) → NpgsqlConnection (connection)"),
+            Dbc002(1, "This AddSingleton registration", "NpgsqlConnection", "Notifier (singleton) → Audit (scoped) → UnitOfWork (scoped) → NpgsqlConnection (connection)"));
+    }
+
+    [Fact]
     public async Task BackgroundService_taking_a_DbContext_is_reported_without_any_registration()
     {
         await VerifyAsync("""
