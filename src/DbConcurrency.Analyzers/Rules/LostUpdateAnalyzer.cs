@@ -58,7 +58,7 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        if (SqlCalls.IsReadName(invocation.TargetMethod.Name))
+        if (SqlCalls.IsReadName(invocation.TargetMethod.Name) && !LeavesTheBody(invocation))
         {
             AnalyzeSqlRead(context, invocation, catalog.For(invocation.Syntax.SyntaxTree));
         }
@@ -138,6 +138,21 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// A read returned as it is (<c>return await conn.QueryAsync(…)</c>, an expression body) or discarded: this
+    /// body writes nothing from it. The common repository method, ruled out before its body is looked at.
+    /// </summary>
+    private static bool LeavesTheBody(IInvocationOperation read)
+    {
+        var parent = read.Parent;
+        while (parent is IAwaitOperation or IConversionOperation or IInvocationOperation { TargetMethod.Name: "ConfigureAwait" })
+        {
+            parent = parent.Parent;
+        }
+
+        return parent is IReturnOperation or IExpressionStatementOperation;
     }
 
     // What holds an entity: a query run, a Find, kept in a local or looped over. The receiver is checked later, once the body names a save.

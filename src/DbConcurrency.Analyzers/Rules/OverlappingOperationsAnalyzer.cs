@@ -68,7 +68,39 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
 
     private static bool StartsAsyncOperation(IInvocationOperation invocation, DatabaseTypes types)
         => Awaits.IsTaskLike(invocation.TargetMethod.ReturnType)
+           && MayOutliveItsExpression(invocation)
            && DatabaseOperations.TryGetTarget(invocation, types, aliases: null, out _, out _);
+
+    /// <summary>
+    /// False for the idiomatic <c>await db.SaveChangesAsync()</c> (or one returned, or waited for) outside any
+    /// lambda: it ends where it starts, so nothing can overlap it. Most bodies hold only such calls and are
+    /// never read again. A call in a lambda may run once per item (a <c>Select</c>), awaited or not.
+    /// </summary>
+    private static bool MayOutliveItsExpression(IInvocationOperation invocation)
+    {
+        IOperation current = invocation;
+        var parent = current.Parent;
+        while (parent is IConversionOperation or IInvocationOperation { TargetMethod.Name: "ConfigureAwait" or "AsTask" })
+        {
+            current = parent;
+            parent = parent.Parent;
+        }
+
+        if (parent is not (IAwaitOperation or IReturnOperation or IInvocationOperation { TargetMethod.Name: "Wait" or "GetAwaiter" } or IPropertyReferenceOperation { Property.Name: "Result" }))
+        {
+            return true;
+        }
+
+        for (var outer = parent.Parent; outer is not null; outer = outer.Parent)
+        {
+            if (outer is IAnonymousFunctionOperation)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>One method, lambda or local function body, read in source order; nested functions are read on their own.</summary>
     private sealed class Function
