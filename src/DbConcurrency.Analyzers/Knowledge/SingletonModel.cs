@@ -145,10 +145,17 @@ internal sealed class SingletonModel
     /// </summary>
     public bool MayHoldDatabaseObject(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
-        lock (_gate)
+        // Once worked out the reach is only read: most types are answered without waiting for the model's lock.
+        var reach = Volatile.Read(ref _reach);
+        if (reach is null)
         {
-            return ReachOf(cancellationToken).Holders.Contains(type.OriginalDefinition);
+            lock (_gate)
+            {
+                reach = ReachOf(cancellationToken);
+            }
         }
+
+        return reach.Holders.Contains(type.OriginalDefinition);
     }
 
     /// <summary>
@@ -723,7 +730,8 @@ internal sealed class SingletonModel
         }
         while (pending.Count > 0);
 
-        return _reach = reach;
+        Volatile.Write(ref _reach, reach);
+        return reach;
     }
 
     private bool LeadsOn(ServiceRegistration registration, Reach reach)
