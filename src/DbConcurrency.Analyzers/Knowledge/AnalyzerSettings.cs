@@ -14,6 +14,17 @@ internal static class AnalyzerSettings
     /// <summary>Comma-separated full metadata names of types that are never database objects.</summary>
     public const string SafeTypesKey = "dotnet_code_quality.DBC.safe_types";
 
+    /// <summary>
+    /// The keys a rule reads besides its severity. The README's Configurable column and each rule page's
+    /// Configuration section are checked against this by a test that sets them and watches the rules.
+    /// </summary>
+    public static ImmutableArray<string> KeysReadBy(string ruleId) => ruleId switch
+    {
+        DiagnosticIds.TransactionScopeWithoutAsyncFlow => ImmutableArray<string>.Empty,
+        DiagnosticIds.ConcurrentDelegateCapture => ImmutableArray.Create(ConcurrentApis.ConcurrentMethodsKey, UnsafeTypesKey, SafeTypesKey),
+        _ => ImmutableArray.Create(UnsafeTypesKey, SafeTypesKey),
+    };
+
     public static string? Read(AnalyzerConfigOptions options, string key)
         => options.TryGetValue(key, out var value) && !string.IsNullOrWhiteSpace(value) ? value : null;
 
