@@ -2,8 +2,8 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
-// Test scaffolding, not a shipped analyzer: release tracking and the target-framework rule do not apply.
-#pragma warning disable RS1041, RS2008
+// Test scaffolding, not a shipped analyzer: release tracking, the attribute and the target-framework rule do not apply.
+#pragma warning disable RS1001, RS1041, RS2008
 
 namespace DbConcurrency.Benchmarks;
 
@@ -16,12 +16,11 @@ internal static class Floor
     private static readonly DiagnosticDescriptor Descriptor = new("FLOOR", "Floor", "Floor", "Floor", DiagnosticSeverity.Hidden, isEnabledByDefault: true);
 
     public static readonly ImmutableArray<(string Name, DiagnosticAnalyzer Analyzer)> Analyzers = ImmutableArray.Create<(string, DiagnosticAnalyzer)>(
-        ("invocation", new OnInvocation()),
-        ("type", new OnNamedType()),
-        ("block", new OnOperationBlock()));
+        ("invocation", new Empty(context => context.RegisterOperationAction(_ => { }, OperationKind.Invocation))),
+        ("type", new Empty(context => context.RegisterSymbolAction(_ => { }, SymbolKind.NamedType))),
+        ("block", new Empty(context => context.RegisterOperationBlockAction(_ => { }))));
 
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    private sealed class OnInvocation : DiagnosticAnalyzer
+    private sealed class Empty(Action<AnalysisContext> register) : DiagnosticAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Descriptor);
 
@@ -29,33 +28,7 @@ internal static class Floor
         {
             context.EnableConcurrentExecution();
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterOperationAction(_ => { }, OperationKind.Invocation);
-        }
-    }
-
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    private sealed class OnNamedType : DiagnosticAnalyzer
-    {
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Descriptor);
-
-        public override void Initialize(AnalysisContext context)
-        {
-            context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterSymbolAction(_ => { }, SymbolKind.NamedType);
-        }
-    }
-
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    private sealed class OnOperationBlock : DiagnosticAnalyzer
-    {
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Descriptor);
-
-        public override void Initialize(AnalysisContext context)
-        {
-            context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterOperationBlockAction(_ => { });
+            register(context);
         }
     }
 }

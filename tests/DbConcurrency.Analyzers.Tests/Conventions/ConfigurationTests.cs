@@ -16,10 +16,7 @@ namespace DbConcurrency.Analyzers.Tests.Conventions;
 /// </summary>
 public class ConfigurationTests
 {
-    private static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = typeof(Descriptors).Assembly.GetTypes()
-        .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
-        .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
-        .ToImmutableArray();
+    private static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = ShippedAnalyzers.Create();
 
     private static readonly ImmutableArray<string> Ids = Analyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).Order(StringComparer.Ordinal).ToImmutableArray();
 

@@ -15,10 +15,7 @@ namespace DbConcurrency.Analyzers.Tests.Robustness;
 /// </summary>
 public class NeverThrowTests(ITestOutputHelper output)
 {
-    private static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = typeof(Descriptors).Assembly.GetTypes()
-        .Where(type => typeof(DiagnosticAnalyzer).IsAssignableFrom(type) && !type.IsAbstract)
-        .Select(type => (DiagnosticAnalyzer)Activator.CreateInstance(type)!)
-        .ToImmutableArray();
+    private static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = ShippedAnalyzers.Create();
 
     public static TheoryData<string> Sources()
     {
