@@ -13,7 +13,8 @@ namespace DbConcurrency.Benchmarks;
 /// </summary>
 internal static class AnalyzerCost
 {
-    public static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = typeof(DiagnosticIds).Assembly.GetTypes()
+    /// <summary>The rules measured: all of them, or the one <c>--only DBCnnn</c> names (its figure then has no other rule to share compiler work with).</summary>
+    public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; set; } = typeof(DiagnosticIds).Assembly.GetTypes()
         .Where(type => typeof(DiagnosticAnalyzer).IsAssignableFrom(type) && !type.IsAbstract)
         .Select(type => (DiagnosticAnalyzer)Activator.CreateInstance(type)!)
         .OrderBy(analyzer => analyzer.SupportedDiagnostics[0].Id, StringComparer.Ordinal)
@@ -63,6 +64,11 @@ internal static class AnalyzerCost
         {
             var (bound, rules, diagnostics) = Run(compilation);
             binding.Add(bound);
+            if (Environment.GetEnvironmentVariable("DBC_BENCH_VERBOSE") == "1")
+            {
+                Console.WriteLine("    run " + i + ": binding " + bound.TotalMilliseconds.ToString("F0") + " ms, " + string.Join(", ", rules.Select(r => r.Key + " " + r.Value.TotalMilliseconds.ToString("F1"))));
+            }
+
             foreach (var (id, time) in rules)
             {
                 perRule[id].Add(time);
@@ -76,6 +82,11 @@ internal static class AnalyzerCost
 
     private static (TimeSpan Binding, Dictionary<string, TimeSpan> Rules, Dictionary<string, int> Findings) Run(CSharpCompilation compilation)
     {
+        // Each run starts on a collected heap: a full collection of the previous runs' compilations would
+        // otherwise pause whichever callback happens to allocate at that moment, a different rule each run.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         var fresh = compilation.Clone();
         var stopwatch = Stopwatch.StartNew();
         var errors = fresh.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error);

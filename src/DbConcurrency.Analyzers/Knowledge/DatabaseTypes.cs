@@ -28,6 +28,15 @@ internal sealed class DatabaseTypes
 
     public bool HasUnsafeTypes => _unsafe.Count > 0;
 
+    /// <summary>The simple names of the database types (DbConnection, DbContext, …), for checks made on names alone.</summary>
+    public IEnumerable<string> UnsafeTypeNames()
+    {
+        foreach (var type in _unsafe.Keys)
+        {
+            yield return type.Name;
+        }
+    }
+
     /// <summary>Resolves the built-in catalog, plus the user's additions and removals, in <paramref name="compilation"/>.</summary>
     public static DatabaseTypes Create(Compilation compilation, ImmutableArray<string> extraUnsafe, ImmutableArray<string> extraSafe)
     {

@@ -75,7 +75,7 @@ internal sealed class SingletonModel
     private readonly Dictionary<(SyntaxTree Tree, Microsoft.CodeAnalysis.Text.TextSpan Span), ServiceRegistration?> _bound = new();
     private readonly Dictionary<ISymbol, bool> _neededBySingletons = new(SymbolEqualityComparer.Default);
     private CallIndex? _index;
-    private Reach? _reach;
+    private CaptureReach? _reach;
 
     public SingletonModel(Compilation compilation, DatabaseTypeCatalog catalog, DependencyInjectionApis apis, GuardApis guards)
     {
@@ -151,11 +151,11 @@ internal sealed class SingletonModel
         {
             lock (_gate)
             {
-                reach = ReachOf(cancellationToken);
+                reach = ReachOf();
             }
         }
 
-        return reach.Holders.Contains(type.OriginalDefinition);
+        return reach.Holders.Contains(type.Name);
     }
 
     /// <summary>
@@ -345,7 +345,7 @@ internal sealed class SingletonModel
         }
 
         // Only a service some holder can be registered as (or a factory names) can bring one in.
-        if (!ReachOf(cancellationToken).Names.Contains(dependency.Name))
+        if (!ReachOf().Names.Contains(dependency.Name))
         {
             return false;
         }
@@ -602,14 +602,23 @@ internal sealed class SingletonModel
         }
 
         var needed = false;
-        if (ReachOf(cancellationToken).Dependents.TryGetValue(service.Name, out var dependents))
+        if (ReachOf().Dependents.TryGetValue(service.Name, out var dependents))
         {
-            foreach (var type in dependents)
+            foreach (var name in dependents)
             {
-                if (TakesInConstructor(type, key)
-                    && (IsRegisteredSingleton(type, resolvable: false, cancellationToken) || _apis.IsHostedService(type) || _apis.IsConventionalMiddleware(type)))
+                foreach (var symbol in _models.Compilation.GetSymbolsWithName(name, SymbolFilter.Type, cancellationToken))
                 {
-                    needed = true;
+                    if (symbol is INamedTypeSymbol { TypeKind: TypeKind.Class } type
+                        && TakesInConstructor(type, key)
+                        && (IsRegisteredSingleton(type, resolvable: false, cancellationToken) || _apis.IsHostedService(type) || _apis.IsConventionalMiddleware(type)))
+                    {
+                        needed = true;
+                        break;
+                    }
+                }
+
+                if (needed)
+                {
                     break;
                 }
             }
@@ -654,171 +663,26 @@ internal sealed class SingletonModel
             ? sequence.TypeArguments[0]
             : type;
 
-    /// <summary>
-    /// Which source classes can lead to a database object, worked out from symbols alone: a class holds one when a
-    /// field, property or constructor parameter is one, or when a constructor parameter names a type that a holder
-    /// is (itself, a base or an interface: what it can be registered as) or that a registration's factory names.
-    /// Binding registrations is the expensive part of the model; it is done only for these.
-    /// </summary>
-    private Reach ReachOf(CancellationToken cancellationToken)
+    /// <summary>Which classes can lead to a database object, by name: see <see cref="CaptureReach"/>.</summary>
+    private CaptureReach ReachOf()
     {
         if (_reach is not null)
         {
             return _reach;
         }
 
-        var classes = new List<INamedTypeSymbol>();
-        CollectSourceTypes(_models.Compilation.Assembly.GlobalNamespace, classes, cancellationToken);
-        var reach = new Reach();
-        var pending = new Queue<INamedTypeSymbol>();
-        foreach (var type in classes)
+        var factories = new List<ImmutableHashSet<string>>();
+        foreach (var (_, candidate) in Index().All)
         {
-            var types = _catalog.For(FirstTree(type));
-            var holds = types.TryClassify(type, out _) || !DatabaseMember.DeclaredIn(type, _catalog, staticOnly: false).IsEmpty;
-            foreach (var constructor in type.InstanceConstructors)
+            if (candidate.HasFactory)
             {
-                foreach (var parameter in constructor.Parameters)
-                {
-                    var dependency = ElementOrSelf(parameter.Type);
-                    holds |= types.TryClassify(dependency, out _);
-                    if (!reach.Dependents.TryGetValue(dependency.Name, out var dependents))
-                    {
-                        reach.Dependents[dependency.Name] = dependents = new List<INamedTypeSymbol>();
-                    }
-
-                    dependents.Add(type);
-                }
-            }
-
-            if (holds && reach.Holders.Add(type))
-            {
-                pending.Enqueue(type);
+                factories.Add(candidate.Names);
             }
         }
 
-        // A registration's factory leads on when something it resolves does. Each is bound only once a name it
-        // mentions is a holder's (or it may name a database type itself), so code without database code binds none.
-        var factories = new List<(SyntaxTree Tree, Candidate Call)>();
-        foreach (var call in Index().All)
-        {
-            if (call.Item2.HasFactory)
-            {
-                factories.Add(call);
-            }
-        }
-
-        do
-        {
-            Propagate(reach, pending);
-            for (var i = factories.Count - 1; i >= 0; i--)
-            {
-                var (tree, candidate) = factories[i];
-                if (!candidate.Names.Overlaps(reach.Names) && !MayNameDatabaseType(candidate))
-                {
-                    continue;
-                }
-
-                factories.RemoveAt(i);
-                if (Bind(tree, candidate, cancellationToken) is { } registration && LeadsOn(registration, reach))
-                {
-                    if (registration.ServiceType is { } service)
-                    {
-                        AddName(reach, service.Name, pending);
-                    }
-                }
-            }
-        }
-        while (pending.Count > 0);
-
+        var reach = CaptureReach.Create(_models.Compilation.SyntaxTrees, _catalog.For(null).UnsafeTypeNames(), factories);
         Volatile.Write(ref _reach, reach);
         return reach;
-    }
-
-    private bool LeadsOn(ServiceRegistration registration, Reach reach)
-    {
-        var types = _catalog.For(registration.Location.SourceTree);
-        foreach (var resolved in registration.ResolvedByFactory)
-        {
-            var dependency = ElementOrSelf(resolved);
-            if (types.TryClassify(dependency, out _) || reach.Names.Contains(dependency.Name))
-            {
-                return true;
-            }
-        }
-
-        return registration.ConstructedType is { } built && (types.TryClassify(built, out _) || reach.Holders.Contains(built.OriginalDefinition));
-    }
-
-    /// <summary>
-    /// A factory that names no holder may still resolve a library's connection, context or session itself
-    /// (<c>GetRequiredService&lt;NpgsqlConnection&gt;()</c>): a name shaped like one is reason enough to bind it.
-    /// </summary>
-    private static bool MayNameDatabaseType(Candidate candidate)
-    {
-        foreach (var name in candidate.Names)
-        {
-            if (name.EndsWith("Connection", StringComparison.Ordinal)
-                || name.EndsWith("Context", StringComparison.Ordinal)
-                || name.EndsWith("Transaction", StringComparison.Ordinal)
-                || name.EndsWith("Command", StringComparison.Ordinal)
-                || name.EndsWith("Reader", StringComparison.Ordinal)
-                || name.EndsWith("Session", StringComparison.Ordinal)
-                || name.EndsWith("Batch", StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static void Propagate(Reach reach, Queue<INamedTypeSymbol> pending)
-    {
-        while (pending.Count > 0)
-        {
-            var holder = pending.Dequeue();
-            AddName(reach, holder.Name, pending);
-            for (var baseType = holder.BaseType; baseType is not null; baseType = baseType.BaseType)
-            {
-                AddName(reach, baseType.Name, pending);
-            }
-
-            foreach (var @interface in holder.AllInterfaces)
-            {
-                AddName(reach, @interface.Name, pending);
-            }
-        }
-    }
-
-    private static void AddName(Reach reach, string name, Queue<INamedTypeSymbol> pending)
-    {
-        if (reach.Names.Add(name) && reach.Dependents.TryGetValue(name, out var dependents))
-        {
-            foreach (var dependent in dependents)
-            {
-                if (reach.Holders.Add(dependent))
-                {
-                    pending.Enqueue(dependent);
-                }
-            }
-        }
-    }
-
-    private static void CollectSourceTypes(INamespaceOrTypeSymbol container, List<INamedTypeSymbol> types, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        foreach (var member in container.GetMembers())
-        {
-            if (member is INamespaceOrTypeSymbol inner)
-            {
-                if (inner is INamedTypeSymbol { TypeKind: TypeKind.Class } type)
-                {
-                    types.Add(type);
-                }
-
-                CollectSourceTypes(inner, types, cancellationToken);
-            }
-        }
     }
 
     private static bool KeepsStaticInstanceOfItself(INamedTypeSymbol type)
@@ -958,19 +822,6 @@ internal sealed class SingletonModel
 
         /// <summary>The lifetimes the call can register, as its name says: questions about other lifetimes skip it unbound.</summary>
         public CallKind Kind { get; }
-    }
-
-    /// <summary>What <see cref="ReachOf"/> works out once per compilation.</summary>
-    private sealed class Reach
-    {
-        /// <summary>Source classes that can lead to a database object.</summary>
-        public HashSet<INamedTypeSymbol> Holders { get; } = new(SymbolEqualityComparer.Default);
-
-        /// <summary>Type names a dependency can have and still lead to one (holders, their bases and interfaces, factory names).</summary>
-        public HashSet<string> Names { get; } = new(StringComparer.Ordinal);
-
-        /// <summary>Source classes by the names of the types their constructors take.</summary>
-        public Dictionary<string, List<INamedTypeSymbol>> Dependents { get; } = new(StringComparer.Ordinal);
     }
 
     private sealed class TypeFacts

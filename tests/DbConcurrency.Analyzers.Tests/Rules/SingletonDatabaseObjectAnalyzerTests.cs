@@ -117,6 +117,37 @@ public class SingletonDatabaseObjectAnalyzerTests
     }
 
     [Fact]
+    public async Task Chains_through_records_generic_constraints_and_partial_classes_are_followed()
+    {
+        // The classes that can lead to a database object are found by the names in their declarations: a record's
+        // parameters, a constraint, the other part of a partial class all count.
+        await VerifyAsync("""
+            public sealed record OrderLookup(AppDbContext Db);
+            public interface IStore<T> { }
+            public sealed class Store<TContext>(TContext db) : IStore<TContext> where TContext : DbContext { }
+            public sealed partial class Ledger { }
+            public sealed partial class Ledger(NpgsqlConnection connection) { }
+
+            public sealed class Dashboard(OrderLookup {|#0:lookup|}, IStore<AppDbContext> {|#1:store|}, Ledger {|#2:ledger|}) { }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddScoped<OrderLookup>();
+                    services.AddScoped(typeof(IStore<>), typeof(Store<>));
+                    services.AddTransient<Ledger>();
+                    services.{|#3:AddSingleton<Dashboard>|}();
+                }
+            }
+            """,
+            Dbc002(0, "Parameter 'lookup' (OrderLookup) of singleton 'Dashboard'", "AppDbContext", "Dashboard (singleton) → OrderLookup (scoped) → AppDbContext (DbContext)"),
+            Dbc002(1, "Parameter 'store' (IStore<AppDbContext>) of singleton 'Dashboard'", "TContext", "Dashboard (singleton) → Store<TContext> (scoped) → TContext (DbContext)"),
+            Dbc002(2, "Parameter 'ledger' (Ledger) of singleton 'Dashboard'", "NpgsqlConnection", "Dashboard (singleton) → Ledger (transient) → NpgsqlConnection (connection)"),
+            Dbc002(3, "This AddSingleton registration", "AppDbContext", "Dashboard (singleton) → OrderLookup (scoped) → AppDbContext (DbContext)"));
+    }
+
+    [Fact]
     public async Task BackgroundService_taking_a_DbContext_is_reported_without_any_registration()
     {
         await VerifyAsync("""

@@ -1,0 +1,266 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace DbConcurrency.Analyzers.Knowledge;
+
+/// <summary>
+/// Which classes can lead to a database object through their constructors, worked out from names in the syntax
+/// alone: a class can when a field, property, constructor parameter or constraint names a database type, or when
+/// a constructor parameter names a class that can (itself, a base or an interface of it: what it may be registered
+/// as), or a service a registration's factory builds from one. Names, not symbols: the answer needs no binding
+/// and completes no other type's members, and each file's names are read once, not once per compilation. A name
+/// shared by two types makes both candidates; the lifetime model then answers exactly for those few.
+/// </summary>
+internal sealed class CaptureReach
+{
+    private static readonly ConditionalWeakTable<SyntaxTree, List<ClassShape>> ShapeCache = new();
+    private static readonly ConditionalWeakTable<SyntaxTree, List<ClassShape>>.CreateValueCallback ReadShapes = Read;
+
+    private CaptureReach(HashSet<string> holders, HashSet<string> names, Dictionary<string, List<string>> dependents)
+    {
+        Holders = holders;
+        Names = names;
+        Dependents = dependents;
+    }
+
+    /// <summary>Names of the classes that can lead to a database object.</summary>
+    public HashSet<string> Holders { get; }
+
+    /// <summary>Names a constructor parameter's type can have and still lead to one.</summary>
+    public HashSet<string> Names { get; }
+
+    /// <summary>Class names by the names their constructors take.</summary>
+    public Dictionary<string, List<string>> Dependents { get; }
+
+    /// <param name="databaseTypeNames">The simple names of the catalog's database types.</param>
+    /// <param name="factories">The names each registration with a factory lambda mentions.</param>
+    public static CaptureReach Create(IEnumerable<SyntaxTree> trees, IEnumerable<string> databaseTypeNames, IReadOnlyList<ImmutableHashSet<string>> factories)
+    {
+        var classes = new List<ClassShape>();
+        foreach (var tree in trees)
+        {
+            classes.AddRange(ShapeCache.GetValue(tree, ReadShapes));
+        }
+
+        // Source classes deriving from a database type (AppDbContext : DbContext) are database types by name too.
+        var database = new HashSet<string>(databaseTypeNames, StringComparer.Ordinal);
+        for (var grew = true; grew;)
+        {
+            grew = false;
+            foreach (var shape in classes)
+            {
+                if (!database.Contains(shape.Name) && NamesDatabaseType(shape.Bases, database))
+                {
+                    grew |= database.Add(shape.Name);
+                }
+            }
+        }
+
+        var holders = new HashSet<string>(StringComparer.Ordinal);
+        var names = new HashSet<string>(database, StringComparer.Ordinal);
+        var dependents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var pending = new Queue<ClassShape>();
+        foreach (var shape in classes)
+        {
+            foreach (var dependency in shape.Dependencies)
+            {
+                if (!dependents.TryGetValue(dependency, out var list))
+                {
+                    dependents[dependency] = list = new List<string>();
+                }
+
+                list.Add(shape.Name);
+            }
+
+            if (NamesDatabaseType(shape.Dependencies, database) || NamesDatabaseType(shape.MemberTypes, database))
+            {
+                holders.Add(shape.Name);
+                pending.Enqueue(shape);
+            }
+        }
+
+        var byName = new Dictionary<string, List<ClassShape>>(StringComparer.Ordinal);
+        foreach (var shape in classes)
+        {
+            if (!byName.TryGetValue(shape.Name, out var list))
+            {
+                byName[shape.Name] = list = new List<ClassShape>();
+            }
+
+            list.Add(shape);
+        }
+
+        var unusedFactories = new List<ImmutableHashSet<string>>(factories);
+        do
+        {
+            while (pending.Count > 0)
+            {
+                var holder = pending.Dequeue();
+                Add(holder.Name);
+                foreach (var name in holder.Bases)
+                {
+                    Add(name);
+                }
+            }
+
+            // A factory that names something that leads on builds a service that may: every name it mentions leads on.
+            for (var i = unusedFactories.Count - 1; i >= 0; i--)
+            {
+                var factory = unusedFactories[i];
+                if (factory.Overlaps(names) || NamesDatabaseType(factory, database))
+                {
+                    unusedFactories.RemoveAt(i);
+                    foreach (var name in factory)
+                    {
+                        Add(name);
+                    }
+                }
+            }
+        }
+        while (pending.Count > 0);
+
+        return new CaptureReach(holders, names, dependents);
+
+        void Add(string name)
+        {
+            if (!names.Add(name) || !dependents.TryGetValue(name, out var takers))
+            {
+                return;
+            }
+
+            foreach (var taker in takers)
+            {
+                if (holders.Add(taker) && byName.TryGetValue(taker, out var shapes))
+                {
+                    foreach (var shape in shapes)
+                    {
+                        pending.Enqueue(shape);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A name of the catalog (or of a source class deriving from one), or shaped like a provider's own type
+    /// (<c>NpgsqlConnection</c>, <c>SqliteCommand</c>, <c>MySqlDataReader</c>), which derive from the catalog's.
+    /// </summary>
+    private static bool NamesDatabaseType(IEnumerable<string> names, HashSet<string> database)
+    {
+        foreach (var name in names)
+        {
+            if (database.Contains(name)
+                || name.EndsWith("Connection", StringComparison.Ordinal)
+                || name.EndsWith("Command", StringComparison.Ordinal)
+                || name.EndsWith("Reader", StringComparison.Ordinal)
+                || name.EndsWith("Transaction", StringComparison.Ordinal)
+                || name.EndsWith("Batch", StringComparison.Ordinal)
+                || name.EndsWith("Context", StringComparison.Ordinal)
+                || name.EndsWith("Session", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Never changed once read: a tree's shapes are shared by every compilation that has the tree.
+    private static List<ClassShape> Read(SyntaxTree tree)
+    {
+        var shapes = new List<ClassShape>();
+        foreach (var node in tree.GetRoot().DescendantNodes(static n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
+        {
+            if (node is not (ClassDeclarationSyntax or RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: not (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.StructKeyword }))
+            {
+                continue;
+            }
+
+            var type = (TypeDeclarationSyntax)node;
+            var bases = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var baseType in type.BaseList?.Types ?? default)
+            {
+                AddNames(baseType.Type, bases);
+            }
+
+            var dependencies = new HashSet<string>(StringComparer.Ordinal);
+            var members = new HashSet<string>(StringComparer.Ordinal);
+            if (type.ParameterList is { } primary)
+            {
+                AddParameters(primary, dependencies);
+            }
+
+            foreach (var clause in type.ConstraintClauses)
+            {
+                AddNames(clause, members);
+            }
+
+            foreach (var member in type.Members)
+            {
+                switch (member)
+                {
+                    case ConstructorDeclarationSyntax constructor:
+                        AddParameters(constructor.ParameterList, dependencies);
+                        break;
+                    case FieldDeclarationSyntax field:
+                        AddNames(field.Declaration.Type, members);
+                        break;
+                    case PropertyDeclarationSyntax property:
+                        AddNames(property.Type, members);
+                        break;
+                }
+            }
+
+            shapes.Add(new ClassShape(type.Identifier.ValueText, bases, dependencies, members));
+        }
+
+        return shapes;
+    }
+
+    private static void AddParameters(ParameterListSyntax parameters, HashSet<string> names)
+    {
+        foreach (var parameter in parameters.Parameters)
+        {
+            if (parameter.Type is { } type)
+            {
+                AddNames(type, names);
+            }
+        }
+    }
+
+    // Every name in the type: Lazy<NpgsqlConnection> and IEnumerable<IHandler> name what they hold.
+    private static void AddNames(SyntaxNode type, HashSet<string> names)
+    {
+        foreach (var node in type.DescendantNodesAndSelf())
+        {
+            if (node is SimpleNameSyntax simple)
+            {
+                names.Add(simple.Identifier.ValueText);
+            }
+        }
+    }
+
+    /// <summary>What one class declaration says by name: its bases, what its constructors take, what its fields and properties are.</summary>
+    private sealed class ClassShape
+    {
+        public ClassShape(string name, HashSet<string> bases, HashSet<string> dependencies, HashSet<string> memberTypes)
+        {
+            Name = name;
+            Bases = bases;
+            Dependencies = dependencies;
+            MemberTypes = memberTypes;
+        }
+
+        public string Name { get; }
+
+        public HashSet<string> Bases { get; }
+
+        public HashSet<string> Dependencies { get; }
+
+        public HashSet<string> MemberTypes { get; }
+    }
+}
