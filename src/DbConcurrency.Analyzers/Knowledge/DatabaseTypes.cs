@@ -16,7 +16,9 @@ internal sealed class DatabaseTypes
 
     private readonly ImmutableDictionary<INamedTypeSymbol, DatabaseObjectKind> _unsafe;
     private readonly ImmutableHashSet<INamedTypeSymbol> _safe;
-    private readonly ConcurrentDictionary<ITypeSymbol, Result> _cache = new(SymbolEqualityComparer.Default);
+    // Every rule asks about every member's and receiver's type: sized for a large project's distinct types up front,
+    // so the table is not regrown (under its locks) while the rules start.
+    private readonly ConcurrentDictionary<ITypeSymbol, Result> _cache = new(concurrencyLevel: 4, capacity: 4096, SymbolEqualityComparer.Default);
 
     private DatabaseTypes(
         ImmutableDictionary<INamedTypeSymbol, DatabaseObjectKind> @unsafe,

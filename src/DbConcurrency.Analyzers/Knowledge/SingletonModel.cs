@@ -219,7 +219,7 @@ internal sealed class SingletonModel
             return true;
         }
 
-        if (registration.ConstructedType is { } built)
+        if (registration.ConstructedType is { } built && ReachOf().Holders.Contains(built.Name))
         {
             var captures = RootCaptures(built.OriginalDefinition, cancellationToken);
             if (!captures.IsEmpty)

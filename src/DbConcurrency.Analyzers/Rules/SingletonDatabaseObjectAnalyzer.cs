@@ -1,7 +1,9 @@
+using System;
 using System.Collections.Immutable;
 using DbConcurrency.Analyzers.Knowledge;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace DbConcurrency.Analyzers.Rules;
 
@@ -88,6 +90,13 @@ public sealed class SingletonDatabaseObjectAnalyzer : DiagnosticAnalyzer
 
     private static void AnalyzeRegistration(OperationAnalysisContext context, DependencyInjectionApis apis, SingletonModel model)
     {
+        // AddScoped, TryAddTransient, ServiceDescriptor.Scoped: the name fixes a lifetime that is not the singleton's.
+        if (context.Operation is IInvocationOperation { TargetMethod.Name: var name }
+            && (name.EndsWith("Scoped", StringComparison.Ordinal) || name.EndsWith("Transient", StringComparison.Ordinal)))
+        {
+            return;
+        }
+
         if (!apis.TryGetRegistration(context.Operation, out var registration)
             || registration is not { Lifetime: ServiceLifetime.Singleton }
             || !model.TryExplain(registration, context.CancellationToken, out var objectType, out var chain))
