@@ -32,14 +32,11 @@ public sealed class IdePathTests : IClassFixture<PackageEndToEndTests.PackedPack
     [Fact]
     public async Task Editor_sees_the_builds_warnings_as_squiggles_offers_light_bulbs_and_applies_a_fix()
     {
-        var consumer = await CreateConsumerAsync();
+        var consumer = await CreateConsumerAsync("ide-consumer", "net10.0");
 
         var build = await Dotnet.RunAsync(consumer, "build", "TodoApi.csproj", "-nologo");
         Assert.True(build.ExitCode == 0, build.Output);
-        var built = Regex.Matches(build.Output, @"[/\\](?<file>\w+\.cs)\((?<line>\d+),(?<column>\d+)\): warning (?<id>DBC\d{3})")
-            .Select(m => $"{m.Groups["file"].Value} {m.Groups["line"].Value} {m.Groups["column"].Value} {m.Groups["id"].Value}")
-            .ToHashSet();
-        Assert.Equal(Rules, built.Select(w => w.Split(' ')[3]).Distinct().Order(StringComparer.Ordinal));
+        var built = Warnings(build.Output);
 
         var (exitCode, output) = await Dotnet.RunAsync(consumer, Host, Path.Combine(consumer, "TodoApi.csproj"), "TodoStore.cs", "DBC001");
         Assert.True(exitCode == 0, output);
@@ -67,10 +64,63 @@ public sealed class IdePathTests : IClassFixture<PackageEndToEndTests.PackedPack
         Assert.Contains(lines, l => l[0] == "errors" && l[1] == "0");
     }
 
-    /// <summary>The broken sample's sources in a project of their own that takes the analyzers from the packed package.</summary>
-    private async Task<string> CreateConsumerAsync()
+    /// <summary>
+    /// The .NET 8 SDK's compiler, Roslyn 4.8, the oldest the package claims: the packaged analyzer assembly loads into a
+    /// process with that Roslyn and nothing else (no Workspaces) and finds in the sample, built for .NET 8, what the
+    /// current SDK's build finds. The registry holds no 4.8 compiler toolset to build the project with, so
+    /// <c>tests/DbConcurrency.OldestRoslynHost</c> makes the compilation through 4.8's own API from the project's
+    /// references.
+    /// </summary>
+    [Fact]
+    public async Task Packaged_analyzers_run_on_Roslyn_4_8_and_find_what_the_build_finds()
     {
-        var consumer = Path.Combine(_package.WorkDirectory, "ide-consumer");
+        var consumer = await CreateConsumerAsync("oldest-consumer", "net8.0");
+        var build = await Dotnet.RunAsync(consumer, "build", "TodoApi.csproj", "-nologo");
+        Assert.True(build.ExitCode == 0, build.Output);
+        var built = Warnings(build.Output);
+
+        var references = await Dotnet.RunAsync(consumer, "msbuild", "TodoApi.csproj", "-nologo", "-t:FindReferenceAssembliesForReferences", "-getItem:ReferencePathWithRefAssemblies");
+        Assert.True(references.ExitCode == 0, references.Output);
+        var paths = Regex.Matches(references.Output, "\"Identity\": \"(?<path>[^\"]+)\"").Select(m => Regex.Unescape(m.Groups["path"].Value)).ToList();
+        Assert.True(paths.Count > 100, references.Output);
+        var referencesFile = Path.Combine(consumer, "references.txt");
+        await File.WriteAllLinesAsync(referencesFile, paths);
+
+        var analyzer = Path.Combine(_package.WorkDirectory, "packages", "dbconcurrency.analyzers", _package.Version, "analyzers", "dotnet", "cs", "DbConcurrency.Analyzers.dll");
+        var sources = Directory.GetFiles(consumer, "*.cs").Concat(Directory.GetFiles(Path.Combine(consumer, "obj"), "*.GlobalUsings.g.cs", SearchOption.AllDirectories));
+        var (exitCode, output) = await Dotnet.RunAsync(consumer, [OldestRoslynHost, analyzer, referencesFile, .. sources]);
+        Assert.True(exitCode == 0, output);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(l => l.Split('\t')).ToList();
+        Assert.Contains(lines, l => l[0] == "roslyn" && l[1] == "4.8.0.0");
+        var found = lines.Where(l => l[0] == "diagnostic").Select(l => $"{l[1]} {l[2]} {l[3]} {l[4]}").ToHashSet();
+        Assert.Equal(built.Order(StringComparer.Ordinal), found.Order(StringComparer.Ordinal));
+    }
+
+    private static string OldestRoslynHost
+    {
+        get
+        {
+            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+            var host = RepositoryRoot.Combine("tests", "DbConcurrency.OldestRoslynHost", "bin", configuration, "net10.0", "DbConcurrency.OldestRoslynHost.dll");
+            Assert.True(File.Exists(host), "the Roslyn 4.8 host is built with the tests: " + host);
+            return host;
+        }
+    }
+
+    /// <summary>"TodoStore.cs 11 46 DBC001" for each DBC warning in a build's output.</summary>
+    private static HashSet<string> Warnings(string buildOutput)
+    {
+        var warnings = Regex.Matches(buildOutput, @"[/\\](?<file>\w+\.cs)\((?<line>\d+),(?<column>\d+)\): warning (?<id>DBC\d{3})")
+            .Select(m => $"{m.Groups["file"].Value} {m.Groups["line"].Value} {m.Groups["column"].Value} {m.Groups["id"].Value}")
+            .ToHashSet();
+        Assert.Equal(Rules, warnings.Select(w => w.Split(' ')[3]).Distinct().Order(StringComparer.Ordinal));
+        return warnings;
+    }
+
+    /// <summary>The broken sample's sources in a project of their own that takes the analyzers from the packed package.</summary>
+    private async Task<string> CreateConsumerAsync(string name, string targetFramework)
+    {
+        var consumer = Path.Combine(_package.WorkDirectory, name);
         Directory.CreateDirectory(consumer);
         foreach (var source in Directory.GetFiles(RepositoryRoot.Combine("samples", "TodoApi"), "*.cs"))
         {
@@ -83,7 +133,7 @@ public sealed class IdePathTests : IClassFixture<PackageEndToEndTests.PackedPack
         await File.WriteAllTextAsync(Path.Combine(consumer, "TodoApi.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk.Web">
               <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
+                <TargetFramework>{targetFramework}</TargetFramework>
                 <ImplicitUsings>enable</ImplicitUsings>
                 <Nullable>enable</Nullable>
                 <RootNamespace>TodoApi</RootNamespace>
