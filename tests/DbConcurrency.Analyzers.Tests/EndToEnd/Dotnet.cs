@@ -6,6 +6,15 @@ namespace DbConcurrency.Analyzers.Tests.EndToEnd;
 /// <summary>Runs the dotnet CLI the way a user's shell would, for the end-to-end tests.</summary>
 internal static class Dotnet
 {
+    /// <summary>A program the solution builds beside the tests, in the tests' own configuration: <c>folder/Project/bin/cfg/tfm/Project.dll</c>.</summary>
+    public static string BuiltTool(string folder, string project, string targetFramework)
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var tool = RepositoryRoot.Combine(folder, project, "bin", configuration, targetFramework, project + ".dll");
+        Assert.True(File.Exists(tool), "built with the tests: " + tool);
+        return tool;
+    }
+
     public static async Task<(int ExitCode, string Output)> RunAsync(string workingDirectory, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")

@@ -18,16 +18,7 @@ public sealed class IdePathTests : IClassFixture<PackageEndToEndTests.PackedPack
 
     public IdePathTests(PackageEndToEndTests.PackedPackage package) => _package = package;
 
-    private static string Host
-    {
-        get
-        {
-            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-            var host = RepositoryRoot.Combine("tests", "DbConcurrency.IdeHost", "bin", configuration, "net10.0", "DbConcurrency.IdeHost.dll");
-            Assert.True(File.Exists(host), "the IDE host is built with the tests: " + host);
-            return host;
-        }
-    }
+    private static string Host => Dotnet.BuiltTool("tests", "DbConcurrency.IdeHost", "net10.0");
 
     [Fact]
     public async Task Editor_sees_the_builds_warnings_as_squiggles_offers_light_bulbs_and_applies_a_fix()
@@ -96,16 +87,7 @@ public sealed class IdePathTests : IClassFixture<PackageEndToEndTests.PackedPack
         Assert.Equal(built.Order(StringComparer.Ordinal), found.Order(StringComparer.Ordinal));
     }
 
-    private static string OldestRoslynHost
-    {
-        get
-        {
-            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-            var host = RepositoryRoot.Combine("tests", "DbConcurrency.OldestRoslynHost", "bin", configuration, "net10.0", "DbConcurrency.OldestRoslynHost.dll");
-            Assert.True(File.Exists(host), "the Roslyn 4.8 host is built with the tests: " + host);
-            return host;
-        }
-    }
+    private static string OldestRoslynHost => Dotnet.BuiltTool("tests", "DbConcurrency.OldestRoslynHost", "net10.0");
 
     /// <summary>"TodoStore.cs 11 46 DBC001" for each DBC warning in a build's output.</summary>
     private static HashSet<string> Warnings(string buildOutput)
@@ -148,16 +130,7 @@ public sealed class IdePathTests : IClassFixture<PackageEndToEndTests.PackedPack
               </ItemGroup>
             </Project>
             """);
-        await File.WriteAllTextAsync(Path.Combine(consumer, "Directory.Build.props"), "<Project />");
-        await File.WriteAllTextAsync(Path.Combine(consumer, "Directory.Packages.props"), "<Project />");
-        await File.WriteAllTextAsync(Path.Combine(consumer, "NuGet.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="ide-local" value="{_package.Feed}" />
-              </packageSources>
-            </configuration>
-            """);
+        await _package.IsolateAsync(consumer);
         return consumer;
     }
 }

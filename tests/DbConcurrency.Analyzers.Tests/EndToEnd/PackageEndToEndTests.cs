@@ -59,16 +59,7 @@ public sealed class PackageEndToEndTests : IClassFixture<PackageEndToEndTests.Pa
               </ItemGroup>
             </Project>
             """);
-        await File.WriteAllTextAsync(System.IO.Path.Combine(consumer, "Directory.Build.props"), "<Project />");
-        await File.WriteAllTextAsync(System.IO.Path.Combine(consumer, "Directory.Packages.props"), "<Project />");
-        await File.WriteAllTextAsync(System.IO.Path.Combine(consumer, "NuGet.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="e2e-local" value="{_package.Feed}" />
-              </packageSources>
-            </configuration>
-            """);
+        await _package.IsolateAsync(consumer);
         await File.WriteAllTextAsync(System.IO.Path.Combine(consumer, "Store.cs"), """
             using System.Data.Common;
 
@@ -119,6 +110,21 @@ public sealed class PackageEndToEndTests : IClassFixture<PackageEndToEndTests.Pa
             Assert.True(pack.ExitCode == 0, pack.Output);
             Path = System.IO.Path.Combine(Feed, $"DbConcurrency.Analyzers.{Version}.nupkg");
             Assert.True(File.Exists(Path), "no package at " + Path + Environment.NewLine + pack.Output);
+        }
+
+        /// <summary>Keeps <paramref name="consumer"/> out of the repository's build settings and restores this package from the feed.</summary>
+        public async Task IsolateAsync(string consumer)
+        {
+            await File.WriteAllTextAsync(System.IO.Path.Combine(consumer, "Directory.Build.props"), "<Project />");
+            await File.WriteAllTextAsync(System.IO.Path.Combine(consumer, "Directory.Packages.props"), "<Project />");
+            await File.WriteAllTextAsync(System.IO.Path.Combine(consumer, "NuGet.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <add key="e2e-local" value="{Feed}" />
+                  </packageSources>
+                </configuration>
+                """);
         }
 
         public Task DisposeAsync()

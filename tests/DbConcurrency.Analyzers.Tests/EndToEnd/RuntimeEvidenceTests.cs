@@ -16,9 +16,7 @@ public sealed class RuntimeEvidenceTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_rule_fails_in_the_broken_app_and_never_in_the_fixed_twin()
     {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var program = RepositoryRoot.Combine("samples", "TodoApi.Evidence", "bin", configuration, "net10.0", "TodoApi.Evidence.dll");
-        Assert.True(File.Exists(program), "the evidence program is built with the solution: " + program);
+        var program = Dotnet.BuiltTool("samples", "TodoApi.Evidence", "net10.0");
 
         var arguments = new List<string> { program, "--format", "tsv" };
         if (Environment.GetEnvironmentVariable("DBC_POSTGRES") is not { Length: > 0 } && await StartPostgresAsync() is { } started)

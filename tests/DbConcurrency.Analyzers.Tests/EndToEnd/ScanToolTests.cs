@@ -10,17 +10,7 @@ public sealed class ScanToolTests : IDisposable
 
     private readonly string _work = Directory.CreateTempSubdirectory("dbc-scan-").FullName;
 
-    /// <summary>The tool as the build made it, in the tests' own configuration.</summary>
-    private static string Tool
-    {
-        get
-        {
-            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-            var tool = RepositoryRoot.Combine("src", "DbConcurrency.Cli", "bin", configuration, "net8.0", "DbConcurrency.Cli.dll");
-            Assert.True(File.Exists(tool), "the scan tool is built with the tests: " + tool);
-            return tool;
-        }
-    }
+    private static string Tool => Dotnet.BuiltTool("src", "DbConcurrency.Cli", "net8.0");
 
     [Fact]
     public async Task Scan_of_the_sample_prints_each_rule_with_location_message_and_help_link_and_exits_1()
