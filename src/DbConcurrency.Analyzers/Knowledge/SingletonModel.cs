@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -72,7 +73,10 @@ internal sealed class SingletonModel
     private readonly SemanticModels _models;
     private readonly Dictionary<ITypeSymbol, ImmutableArray<Capture>> _captures = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<ITypeSymbol, TypeFacts> _facts = new(SymbolEqualityComparer.Default);
-    private readonly Dictionary<(SyntaxTree Tree, Microsoft.CodeAnalysis.Text.TextSpan Span), ServiceRegistration?> _bound = new();
+    // Binding a registration is the costly step, and the same for every caller: it is done outside the model's lock,
+    // so one type's lifetime question does not wait for another's (two threads may bind one call; both get the same).
+    private readonly ConcurrentDictionary<(SyntaxTree Tree, Microsoft.CodeAnalysis.Text.TextSpan Span), ServiceRegistration?> _bound = new();
+    private readonly object _indexGate = new();
     private readonly Dictionary<ISymbol, bool> _neededBySingletons = new(SymbolEqualityComparer.Default);
     private CallIndex? _index;
     private CaptureReach? _reach;
@@ -127,12 +131,9 @@ internal sealed class SingletonModel
             return SingletonRole.Middleware;
         }
 
-        lock (_gate)
+        if (IsRegisteredSingleton(type, resolvable: false, cancellationToken))
         {
-            if (IsRegisteredSingleton(type, resolvable: false, cancellationToken))
-            {
-                return SingletonRole.Registered;
-            }
+            return SingletonRole.Registered;
         }
 
         return KeepsStaticInstanceOfItself(type) ? SingletonRole.StaticInstance : null;
@@ -145,17 +146,7 @@ internal sealed class SingletonModel
     /// </summary>
     public bool MayHoldDatabaseObject(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
-        // Once worked out the reach is only read: most types are answered without waiting for the model's lock.
-        var reach = Volatile.Read(ref _reach);
-        if (reach is null)
-        {
-            lock (_gate)
-            {
-                reach = ReachOf();
-            }
-        }
-
-        return reach.Holders.Contains(type.Name);
+        return ReachOf().Holders.Contains(type.Name);
     }
 
     /// <summary>
@@ -474,7 +465,7 @@ internal sealed class SingletonModel
                 registration = model.GetOperation(node, cancellationToken) is { } operation && _apis.TryGetRegistration(operation, out var read) ? read : null;
             }
 
-            _bound[(tree, candidate.Span)] = registration;
+            registration = _bound.GetOrAdd((tree, candidate.Span), registration);
         }
 
         return registration;
@@ -483,11 +474,20 @@ internal sealed class SingletonModel
     /// <summary>The compilation's registration-like calls by the names they mention: each question binds only its own.</summary>
     private CallIndex Index()
     {
-        if (_index is not null)
+        var built = Volatile.Read(ref _index);
+        if (built is not null)
         {
-            return _index;
+            return built;
         }
 
+        lock (_indexGate)
+        {
+            return _index ??= BuildIndex();
+        }
+    }
+
+    private CallIndex BuildIndex()
+    {
         var all = new List<(SyntaxTree, Candidate)>();
         var byName = new Dictionary<string, List<(SyntaxTree, Candidate)>>(StringComparer.Ordinal);
         var untyped = new List<(SyntaxTree, Candidate)>();
@@ -514,7 +514,7 @@ internal sealed class SingletonModel
             }
         }
 
-        return _index = new CallIndex(all, byName, untyped);
+        return new CallIndex(all, byName, untyped);
     }
 
     /// <summary>
@@ -666,23 +666,33 @@ internal sealed class SingletonModel
     /// <summary>Which classes can lead to a database object, by name: see <see cref="CaptureReach"/>.</summary>
     private CaptureReach ReachOf()
     {
-        if (_reach is not null)
+        // Once worked out the reach is only read: most types are answered without waiting for any lock.
+        var reach = Volatile.Read(ref _reach);
+        if (reach is not null)
         {
-            return _reach;
+            return reach;
         }
 
-        var factories = new List<ImmutableHashSet<string>>();
-        foreach (var (_, candidate) in Index().All)
+        lock (_indexGate)
         {
-            if (candidate.HasFactory)
+            if (_reach is not null)
             {
-                factories.Add(candidate.Names);
+                return _reach;
             }
-        }
 
-        var reach = CaptureReach.Create(_models.Compilation.SyntaxTrees, _catalog.For(null).UnsafeTypeNames(), factories);
-        Volatile.Write(ref _reach, reach);
-        return reach;
+            var factories = new List<ImmutableHashSet<string>>();
+            foreach (var (_, candidate) in (_index ??= BuildIndex()).All)
+            {
+                if (candidate.HasFactory)
+                {
+                    factories.Add(candidate.Names);
+                }
+            }
+
+            reach = CaptureReach.Create(_models.Compilation.SyntaxTrees, _catalog.For(null).UnsafeTypeNames(), factories);
+            Volatile.Write(ref _reach, reach);
+            return reach;
+        }
     }
 
     private static bool KeepsStaticInstanceOfItself(INamedTypeSymbol type)
