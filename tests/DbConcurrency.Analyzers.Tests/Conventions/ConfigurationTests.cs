@@ -57,6 +57,17 @@ public class ConfigurationTests
         }
     }
 
+    [Theory]
+    [InlineData("strict", "error")]
+    [InlineData("suggestions", "suggestion")]
+    public void Each_DbConcurrencyAnalysisLevel_preset_sets_every_rule(string level, string severity)
+    {
+        var preset = File.ReadAllLines(RepositoryRoot.Combine("nuget", "buildTransitive", $"DbConcurrency.{level}.globalconfig"));
+        Assert.Contains("is_global = true", preset);
+        var set = preset.Where(l => l.StartsWith("dotnet_diagnostic.", StringComparison.Ordinal)).ToList();
+        Assert.Equal(Ids.Select(id => $"dotnet_diagnostic.{id}.severity = {severity}"), set);
+    }
+
     [Fact]
     public async Task Listing_every_database_type_as_safe_changes_exactly_the_rules_that_read_safe_types()
     {

@@ -27,6 +27,9 @@ public sealed class PackageEndToEndTests : IClassFixture<PackageEndToEndTests.Pa
         Assert.Contains("analyzers/dotnet/cs/DbConcurrency.CodeFixes.dll", entries);
         Assert.Contains("README.md", entries);
         Assert.Contains("RELEASE-NOTES.md", entries);
+        Assert.Contains("buildTransitive/DbConcurrency.Analyzers.targets", entries);
+        Assert.Contains("buildTransitive/DbConcurrency.strict.globalconfig", entries);
+        Assert.Contains("buildTransitive/DbConcurrency.suggestions.globalconfig", entries);
         Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal));
 
         var nuspecEntry = archive.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
@@ -44,7 +47,59 @@ public sealed class PackageEndToEndTests : IClassFixture<PackageEndToEndTests.Pa
     [Fact]
     public async Task Consumer_build_reports_DBC001_in_output_and_in_SARIF()
     {
-        var consumer = Path.Combine(_package.WorkDirectory, "consumer");
+        var consumer = await CreateConsumerAsync("consumer");
+        var sarif = System.IO.Path.Combine(consumer, "build.sarif");
+        var build = await Dotnet.RunAsync(consumer, "build", "Consumer.csproj", "-nologo", "-p:ErrorLog=" + sarif + "%2Cversion=2.1");
+
+        Assert.True(build.ExitCode == 0, build.Output);
+        Assert.Contains("warning DBC001: 'Connection' (DbConnection) is a static field", build.Output, StringComparison.Ordinal);
+
+        using var log = JsonDocument.Parse(await File.ReadAllTextAsync(sarif));
+        Assert.Equal("2.1.0", log.RootElement.GetProperty("version").GetString());
+        var results = log.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray().ToList();
+        var result = Assert.Single(results, r => r.GetProperty("ruleId").GetString() == "DBC001");
+        Assert.Equal("warning", result.GetProperty("level").GetString());
+        var location = result.GetProperty("locations")[0].GetProperty("physicalLocation");
+        Assert.EndsWith("Store.cs", location.GetProperty("artifactLocation").GetProperty("uri").GetString(), StringComparison.Ordinal);
+        Assert.Equal(5, location.GetProperty("region").GetProperty("startLine").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("strict", "error DBC001", false)]
+    [InlineData("suggestions", null, true)]
+    [InlineData("anything-else", "warning DBC001", true)]
+    public async Task DbConcurrencyAnalysisLevel_presets_set_every_rules_severity(string level, string? expected, bool succeeds)
+    {
+        var consumer = await CreateConsumerAsync("level-" + level);
+        var build = await Dotnet.RunAsync(consumer, "build", "Consumer.csproj", "-nologo", "-p:DbConcurrencyAnalysisLevel=" + level);
+
+        Assert.True((build.ExitCode == 0) == succeeds, build.Output);
+        if (expected is null)
+        {
+            Assert.DoesNotContain(": warning DBC", build.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain(": error DBC", build.Output, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains(": " + expected + ":", build.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_users_own_severity_wins_over_the_preset()
+    {
+        var consumer = await CreateConsumerAsync("level-override");
+        await File.WriteAllTextAsync(System.IO.Path.Combine(consumer, ".editorconfig"), "root = true\n\n[*.cs]\ndotnet_diagnostic.DBC001.severity = warning\n");
+        var build = await Dotnet.RunAsync(consumer, "build", "Consumer.csproj", "-nologo", "-p:DbConcurrencyAnalysisLevel=strict");
+
+        Assert.True(build.ExitCode == 0, build.Output);
+        Assert.Contains(": warning DBC001:", build.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>A project of its own with one static connection (DBC001), taking the analyzers from the packed package.</summary>
+    private async Task<string> CreateConsumerAsync(string name)
+    {
+        var consumer = Path.Combine(_package.WorkDirectory, name);
         Directory.CreateDirectory(consumer);
         await File.WriteAllTextAsync(System.IO.Path.Combine(consumer, "Consumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
@@ -69,20 +124,7 @@ public sealed class PackageEndToEndTests : IClassFixture<PackageEndToEndTests.Pa
             }
             """);
 
-        var sarif = System.IO.Path.Combine(consumer, "build.sarif");
-        var build = await Dotnet.RunAsync(consumer, "build", "Consumer.csproj", "-nologo", "-p:ErrorLog=" + sarif + "%2Cversion=2.1");
-
-        Assert.True(build.ExitCode == 0, build.Output);
-        Assert.Contains("warning DBC001: 'Connection' (DbConnection) is a static field", build.Output, StringComparison.Ordinal);
-
-        using var log = JsonDocument.Parse(await File.ReadAllTextAsync(sarif));
-        Assert.Equal("2.1.0", log.RootElement.GetProperty("version").GetString());
-        var results = log.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray().ToList();
-        var result = Assert.Single(results, r => r.GetProperty("ruleId").GetString() == "DBC001");
-        Assert.Equal("warning", result.GetProperty("level").GetString());
-        var location = result.GetProperty("locations")[0].GetProperty("physicalLocation");
-        Assert.EndsWith("Store.cs", location.GetProperty("artifactLocation").GetProperty("uri").GetString(), StringComparison.Ordinal);
-        Assert.Equal(5, location.GetProperty("region").GetProperty("startLine").GetInt32());
+        return consumer;
     }
 
     /// <summary>Packs once for the class; deleted afterwards.</summary>
