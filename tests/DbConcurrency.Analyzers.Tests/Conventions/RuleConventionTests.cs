@@ -87,6 +87,15 @@ public class RuleConventionTests
         Assert.Matches(new Regex($@"^{id}\s*\|\s*{descriptor.Category}\s*\|\s*{descriptor.DefaultSeverity}\s*\|", RegexOptions.Multiline), tracked);
     }
 
+    [Theory]
+    [MemberData(nameof(RuleIds))]
+    public void Package_release_notes_describe_the_rule(string id)
+    {
+        // DBC007 shipped for a session without its line here: the notes travel in the package.
+        var notes = File.ReadAllText(RepositoryRoot.Combine("nuget", "RELEASE-NOTES.md")).Replace("`", "", StringComparison.Ordinal).Replace("\n  ", " ", StringComparison.Ordinal);
+        Assert.Contains($"- **{id}** {Descriptor(id).Title}", notes, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Every_code_fix_provider_fixes_known_rules_and_supports_fix_all()
     {
