@@ -155,7 +155,7 @@ internal sealed class DependencyInjectionApis
             return false;
         }
 
-        var position = invocation.SpanStart;
+        var position = ScopePosition(invocation);
         ITypeSymbol? service = null;
         ITypeSymbol? implementation = null;
         var viaFactory = false;
@@ -239,6 +239,33 @@ internal sealed class DependencyInjectionApis
 
         registration = new ServiceRegistration(method, lifetime, service, implementation, viaFactory, resolved.ToImmutable(), NameLocation(invocation));
         return true;
+    }
+
+    /// <summary>
+    /// Where the call's type names are bound: at the start of the member that contains it, where they mean what they
+    /// mean in its body, but binding them there builds nothing of the body (inside it, the first question binds the
+    /// whole method). In a generic method or local function, or in top-level statements, at the call itself.
+    /// </summary>
+    private static int ScopePosition(SyntaxNode node)
+    {
+        for (var current = node.Parent; current is not null; current = current.Parent)
+        {
+            switch (current)
+            {
+                case LocalFunctionStatementSyntax { TypeParameterList: not null }:
+                case MethodDeclarationSyntax { TypeParameterList: not null }:
+                case GlobalStatementSyntax:
+                    return node.SpanStart;
+
+                case BaseMethodDeclarationSyntax or BasePropertyDeclarationSyntax:
+                    return current.SpanStart;
+
+                case BaseTypeDeclarationSyntax:
+                    return node.SpanStart;
+            }
+        }
+
+        return node.SpanStart;
     }
 
     private static ITypeSymbol? BindType(SemanticModel model, int position, TypeSyntax type)
