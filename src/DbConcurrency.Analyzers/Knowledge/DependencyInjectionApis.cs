@@ -79,6 +79,13 @@ internal sealed class DependencyInjectionApis
     }
 
     /// <summary>
+    /// True for <c>AddScoped</c>, <c>TryAddTransient</c>, <c>ServiceDescriptor.Scoped</c> and the like: the name fixes a
+    /// lifetime shorter than the process's, whatever the arguments say.
+    /// </summary>
+    public static bool NameFixesShortLifetime(string methodName)
+        => methodName.EndsWith("Scoped", StringComparison.Ordinal) || methodName.EndsWith("Transient", StringComparison.Ordinal);
+
+    /// <summary>
     /// A cheap syntactic test before any binding: a call named like a registration method
     /// (<c>…Singleton</c>, <c>…Scoped</c>, <c>…Transient</c>, <c>AddHostedService</c>, the <c>AddDbContext</c>
     /// family, <c>Describe</c>) or a <c>new ServiceDescriptor(...)</c>.

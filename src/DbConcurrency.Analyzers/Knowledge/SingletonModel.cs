@@ -144,10 +144,7 @@ internal sealed class SingletonModel
     /// database object: nothing to report, whatever its lifetime, so nobody binds a registration to find out.
     /// Most types of most code bases, and every type of code without database code.
     /// </summary>
-    public bool MayHoldDatabaseObject(INamedTypeSymbol type, CancellationToken cancellationToken)
-    {
-        return ReachOf().Holders.Contains(type.Name);
-    }
+    public bool MayHoldDatabaseObject(INamedTypeSymbol type) => ReachOf().Holders.Contains(type.Name);
 
     /// <summary>
     /// The members through which <paramref name="type"/> holds a database object: constructor parameters that
@@ -587,7 +584,7 @@ internal sealed class SingletonModel
             return CallKind.Hosted;
         }
 
-        return name.EndsWith("Scoped", StringComparison.Ordinal) || name.EndsWith("Transient", StringComparison.Ordinal) || name.StartsWith("AddDbContext", StringComparison.Ordinal) || name == "AddPooledDbContextFactory"
+        return DependencyInjectionApis.NameFixesShortLifetime(name) || name.StartsWith("AddDbContext", StringComparison.Ordinal) || name == "AddPooledDbContextFactory"
             ? CallKind.ScopedOrTransient
             : CallKind.Singleton | CallKind.ScopedOrTransient;
     }
@@ -681,7 +678,7 @@ internal sealed class SingletonModel
             }
 
             var factories = new List<ImmutableHashSet<string>>();
-            foreach (var (_, candidate) in (_index ??= BuildIndex()).All)
+            foreach (var (_, candidate) in Index().All)
             {
                 if (candidate.HasFactory)
                 {

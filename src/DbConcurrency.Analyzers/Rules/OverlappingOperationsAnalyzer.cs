@@ -78,20 +78,13 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
     /// </summary>
     private static bool MayOutliveItsExpression(IInvocationOperation invocation)
     {
-        IOperation current = invocation;
-        var parent = current.Parent;
-        while (parent is IConversionOperation or IInvocationOperation { TargetMethod.Name: "ConfigureAwait" or "AsTask" })
-        {
-            current = parent;
-            parent = parent.Parent;
-        }
-
-        if (parent is not (IAwaitOperation or IReturnOperation or IInvocationOperation { TargetMethod.Name: "Wait" or "GetAwaiter" } or IPropertyReferenceOperation { Property.Name: "Result" }))
+        var parent = ConsumerOf(invocation);
+        if (!EndsWhereItStarts(parent))
         {
             return true;
         }
 
-        for (var outer = parent.Parent; outer is not null; outer = outer.Parent)
+        for (var outer = parent!.Parent; outer is not null; outer = outer.Parent)
         {
             if (outer is IAnonymousFunctionOperation)
             {
@@ -101,6 +94,22 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
 
         return false;
     }
+
+    /// <summary>What takes the task a call starts, past conversions, <c>ConfigureAwait</c> and <c>AsTask</c>.</summary>
+    private static IOperation? ConsumerOf(IInvocationOperation invocation)
+    {
+        var parent = invocation.Parent;
+        while (parent is IConversionOperation or IInvocationOperation { TargetMethod.Name: "ConfigureAwait" or "AsTask" })
+        {
+            parent = parent.Parent;
+        }
+
+        return parent;
+    }
+
+    /// <summary>Awaited, returned or waited for: the task is done where it was started.</summary>
+    private static bool EndsWhereItStarts(IOperation? consumer)
+        => consumer is IAwaitOperation or IReturnOperation or IInvocationOperation { TargetMethod.Name: "Wait" or "GetAwaiter" } or IPropertyReferenceOperation { Property.Name: "Result" };
 
     /// <summary>One method, lambda or local function body, read in source order; nested functions are read on their own.</summary>
     private sealed class Function
@@ -201,21 +210,14 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         private int RunsUntil(IInvocationOperation invocation)
         {
             var end = _body.Syntax.Span.End;
-            IOperation current = invocation;
-            var parent = current.Parent;
-            while (parent is IConversionOperation or IInvocationOperation { TargetMethod.Name: "ConfigureAwait" or "AsTask" })
+            var parent = ConsumerOf(invocation);
+            if (EndsWhereItStarts(parent))
             {
-                current = parent;
-                parent = parent.Parent;
+                return invocation.Syntax.Span.End;
             }
 
             switch (parent)
             {
-                case IAwaitOperation:
-                case IReturnOperation:
-                case IInvocationOperation { TargetMethod.Name: "Wait" or "GetAwaiter" }:
-                case IPropertyReferenceOperation { Property.Name: "Result" }:
-                    return invocation.Syntax.Span.End;
 
                 case IVariableInitializerOperation or ISimpleAssignmentOperation { Target: ILocalReferenceOperation } when Awaits.KeptIn(invocation) is { } local:
                     return Awaits.FirstWaitOf(local, _body, invocation.Syntax.Span.End) ?? end;

@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Immutable;
 using DbConcurrency.Analyzers.Knowledge;
 using Microsoft.CodeAnalysis;
@@ -58,7 +57,7 @@ public sealed class SingletonDatabaseObjectAnalyzer : DiagnosticAnalyzer
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (type.TypeKind != TypeKind.Class
-            || !model.MayHoldDatabaseObject(type, context.CancellationToken)
+            || !model.MayHoldDatabaseObject(type)
             || model.RoleOf(type, context.CancellationToken) is not { } role)
         {
             return;
@@ -91,8 +90,7 @@ public sealed class SingletonDatabaseObjectAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeRegistration(OperationAnalysisContext context, DependencyInjectionApis apis, SingletonModel model)
     {
         // AddScoped, TryAddTransient, ServiceDescriptor.Scoped: the name fixes a lifetime that is not the singleton's.
-        if (context.Operation is IInvocationOperation { TargetMethod.Name: var name }
-            && (name.EndsWith("Scoped", StringComparison.Ordinal) || name.EndsWith("Transient", StringComparison.Ordinal)))
+        if (context.Operation is IInvocationOperation { TargetMethod.Name: var name } && DependencyInjectionApis.NameFixesShortLifetime(name))
         {
             return;
         }
