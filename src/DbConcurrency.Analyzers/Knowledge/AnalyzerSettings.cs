@@ -21,7 +21,7 @@ internal static class AnalyzerSettings
     public static ImmutableArray<string> KeysReadBy(string ruleId) => ruleId switch
     {
         DiagnosticIds.TransactionScopeWithoutAsyncFlow => ImmutableArray<string>.Empty,
-        DiagnosticIds.ConcurrentDelegateCapture => ImmutableArray.Create(ConcurrentApis.ConcurrentMethodsKey, UnsafeTypesKey, SafeTypesKey),
+        DiagnosticIds.ConcurrentDelegateCapture => ImmutableArray.Create(ConcurrentApis.ConcurrentMethodsKey, MessageHandlers.UnknownConcurrencyKey, UnsafeTypesKey, SafeTypesKey),
         _ => ImmutableArray.Create(UnsafeTypesKey, SafeTypesKey),
     };
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -26,7 +27,7 @@ internal readonly struct ConcurrentDelegate
 /// <summary>
 /// The APIs that run a delegate concurrently — with other invocations of itself or with the code that
 /// started it — resolved once per compilation: <c>Parallel</c>, <c>Task.Run</c>, <c>TaskFactory.StartNew</c>,
-/// <c>Thread</c>, <c>ThreadPool</c>, PLINQ, timers, ASP.NET Core endpoint handlers, and the user's own
+/// <c>Thread</c>, <c>ThreadPool</c>, PLINQ, timers, ASP.NET Core endpoint handlers, message handlers (<see cref="MessageHandlers"/>), and the user's own
 /// (<c>dotnet_code_quality.DBC.concurrent_methods</c>). Per-worker state delegates (<c>localInit</c>,
 /// <c>localFinally</c>) are not bodies: what they create belongs to one worker.
 /// </summary>
@@ -52,6 +53,7 @@ internal sealed class ConcurrentApis
     private readonly ConcurrentDictionary<string, ImmutableHashSet<(INamedTypeSymbol Type, string Method)>> _configured = new();
     private readonly Func<string, ImmutableHashSet<(INamedTypeSymbol Type, string Method)>> _resolveConfigured;
     private readonly bool _anyConfigured;
+    private readonly MessageHandlers _messages;
 
     private ConcurrentApis(Compilation compilation, AnalyzerConfigOptionsProvider options)
     {
@@ -66,6 +68,7 @@ internal sealed class ConcurrentApis
         _threadingTimer = KnownTypes.ResolveOne(compilation, "System.Threading.Timer");
         _timersTimer = KnownTypes.ResolveOne(compilation, "System.Timers.Timer");
         _endpoints = KnownTypes.ResolveOne(compilation, "Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions");
+        _messages = new MessageHandlers(compilation, options);
         _resolveConfigured = ResolveConfigured;
         _anyConfigured = AnalyzerSettings.IsSetAnywhere(compilation, options, ConcurrentMethodsKey);
     }
@@ -77,7 +80,7 @@ internal sealed class ConcurrentApis
     /// delegate of <c>Task.Run</c> (unless awaited or waited for on the spot: then nothing runs beside it),
     /// a thread's start, a timer's callback, a PLINQ operator's delegates, an endpoint's handler.
     /// </summary>
-    public ImmutableArray<ConcurrentDelegate> DelegatesOf(IOperation operation)
+    public ImmutableArray<ConcurrentDelegate> DelegatesOf(IOperation operation, CancellationToken cancellationToken)
     {
         switch (operation)
         {
@@ -92,6 +95,14 @@ internal sealed class ConcurrentApis
             case IEventAssignmentOperation { Adds: true, EventReference: IEventReferenceOperation { Event: { Name: "Elapsed" } @event } } assignment
                 when Is(@event.ContainingType, _timersTimer):
                 return ImmutableArray.Create(new ConcurrentDelegate(assignment.HandlerValue, "a Timer.Elapsed handler"));
+
+            case IEventAssignmentOperation { Adds: true, EventReference: IEventReferenceOperation { Event: { } @event } } assignment
+                when _messages.TryDescribeHandler(assignment, @event, cancellationToken, out var handler):
+                return ImmutableArray.Create(new ConcurrentDelegate(assignment.HandlerValue, handler));
+
+            case IObjectCreationOperation { Constructor.ContainingType: { } block } creation
+                when _messages.IsBlock(block) && _messages.TryDescribeBlock(creation, block, cancellationToken, out var blockDelegate):
+                return Collect(creation.Arguments, blockDelegate, static parameter => parameter.Type.TypeKind == TypeKind.Delegate);
 
             default:
                 return ImmutableArray<ConcurrentDelegate>.Empty;

@@ -47,7 +47,7 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
 
     private static void Analyze(OperationAnalysisContext context, ConcurrentApis apis, DatabaseTypeCatalog catalog, GuardApis guards)
     {
-        var delegates = apis.DelegatesOf(context.Operation);
+        var delegates = apis.DelegatesOf(context.Operation, context.CancellationToken);
         if (delegates.IsEmpty)
         {
             return;

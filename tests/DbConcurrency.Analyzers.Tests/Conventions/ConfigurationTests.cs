@@ -115,6 +115,7 @@ public class ConfigurationTests
     [InlineData(AnalyzerSettings.SafeTypesKey, ",,, ;; T: , System.Data.Common.DbConnection<>[], Not A Name!, ```")]
     [InlineData(AnalyzerSettings.UnsafeTypesKey, "T:, Missing.Type, ;;; , <>, \u0000")]
     [InlineData("dotnet_code_quality.DBC.concurrent_methods", "NoDot, .Leading, Trailing., A.B.C.D.E.F, , ; , System.Threading.Tasks.Parallel.")]
+    [InlineData("dotnet_code_quality.DBC003.unknown_handler_concurrency", "sometimes; concurrent, ??")]
     public async Task Malformed_values_are_ignored_without_an_exception(string key, string value)
     {
         var baseline = await CountAsync(new());
@@ -133,6 +134,11 @@ public class ConfigurationTests
         if (keys.Contains("dotnet_code_quality.DBC.concurrent_methods"))
         {
             labels.Add("concurrent methods");
+        }
+
+        if (keys.Contains("dotnet_code_quality.DBC003.unknown_handler_concurrency"))
+        {
+            labels.Add("handler concurrency");
         }
 
         if (keys.Contains(AnalyzerSettings.UnsafeTypesKey) && keys.Contains(AnalyzerSettings.SafeTypesKey))

@@ -97,6 +97,20 @@ public class RuleConventionTests
     }
 
     [Fact]
+    public void README_snippets_that_list_the_rules_list_every_rule()
+    {
+        // The CI and dotnet format snippets stopped at DBC006 for a session after DBC007 shipped.
+        var lists = File.ReadAllLines(RepositoryRoot.Combine("README.md"))
+            .Where(line => Regex.IsMatch(line, "DBC001[;, ]DBC002"))
+            .ToList();
+        Assert.NotEmpty(lists);
+        foreach (var line in lists)
+        {
+            Assert.All(AllDescriptors(), descriptor => Assert.Contains(descriptor.Id, line, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public void Every_code_fix_provider_fixes_known_rules_and_supports_fix_all()
     {
         var ids = AllDescriptors().Select(d => d.Id).ToHashSet();

@@ -10,7 +10,9 @@ internal static class KitchenSink
         global using System.Linq;
         global using System.Threading;
         global using System.Threading.Tasks;
+        global using System.Threading.Tasks.Dataflow;
         global using System.Transactions;
+        global using Azure.Messaging.ServiceBus;
         global using Dapper;
         global using Microsoft.AspNetCore.Builder;
         global using Microsoft.AspNetCore.Http;
@@ -20,6 +22,7 @@ internal static class KitchenSink
         global using Microsoft.Extensions.DependencyInjection.Extensions;
         global using Microsoft.Extensions.Hosting;
         global using Npgsql;
+        global using RabbitMQ.Client.Events;
         """;
 
     /// <summary>Every rule's findings and silences in one file.</summary>
@@ -119,6 +122,21 @@ internal static class KitchenSink
                     await db.SaveChangesAsync(stoppingToken);
                     scope.Complete();
                 }
+            }
+        }
+
+        public sealed class Inbox(ServiceBusClient client, ShopContext db, NpgsqlConnection connection) : BackgroundService
+        {
+            private readonly ShopContext _db = db;
+
+            protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+            {
+                var processor = client.CreateProcessor("orders", new ServiceBusProcessorOptions { MaxConcurrentCalls = 4 });
+                processor.ProcessMessageAsync += async args => { _db.Orders.Add(new Order()); await _db.SaveChangesAsync(); };
+                processor.ProcessErrorAsync += _ => Task.CompletedTask;
+                var block = new ActionBlock<int>(id => connection.Execute("select @id", new { id }), new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = 2 });
+                block.Post(1);
+                await processor.StartProcessingAsync(stoppingToken);
             }
         }
 

@@ -39,6 +39,11 @@ public class NeverThrowTests(ITestOutputHelper output)
         var (compilation, diagnostics) = await AnalyzeAsync(KitchenSink.EveryRule, ReferenceSets.ByName("Everything"));
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
         var reported = diagnostics.Select(d => d.Id).Distinct().Order(StringComparer.Ordinal).ToList();
+        foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
+        {
+            output.WriteLine(diagnostic.ToString());
+        }
+
         Assert.Equal(typeof(DiagnosticIds).GetFields().Select(f => (string)f.GetRawConstantValue()!).Order(StringComparer.Ordinal), reported);
     }
 

@@ -286,4 +286,113 @@ public class ConcurrentDelegateCaptureCodeFixTests
             }
             """, ReferenceSets.EfCore8, EfUsings);
     }
+
+    [Fact]
+    public async Task Create_inside_a_Dataflow_block_running_several_messages_at_once()
+    {
+        const string DataflowUsings = """
+            using System.Threading.Tasks;
+            using System.Threading.Tasks.Dataflow;
+            using Dapper;
+            using Microsoft.Data.Sqlite;
+
+            """;
+        await VerifyFixAsync(ConcurrentDelegateCaptureCodeFixProvider.CreateInsideKey, """
+            public static class Import
+            {
+                public static async Task Run(string[] titles, string connectionString)
+                {
+                    await using var connection = new SqliteConnection(connectionString);
+                    await connection.OpenAsync();
+                    var insert = new ActionBlock<string>(
+                        async title => await {|DBC003:connection|}.ExecuteAsync("insert into todos(title) values (@title)", new { title }),
+                        new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = 4 });
+                    foreach (var title in titles) insert.Post(title);
+                    insert.Complete();
+                    await insert.Completion;
+                }
+            }
+            """, """
+            public static class Import
+            {
+                public static async Task Run(string[] titles, string connectionString)
+                {
+                    await using var connection = new SqliteConnection(connectionString);
+                    await connection.OpenAsync();
+                    var insert = new ActionBlock<string>(
+                        async title =>
+                        {
+                            await using var connection = new SqliteConnection(connectionString);
+                            await connection.OpenAsync();
+                            await connection.ExecuteAsync("insert into todos(title) values (@title)", new { title });
+                        },
+                        new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = 4 });
+                    foreach (var title in titles) insert.Post(title);
+                    insert.Complete();
+                    await insert.Completion;
+                }
+            }
+            """, ReferenceSets.Messaging, DataflowUsings);
+    }
+
+    [Fact]
+    public async Task Service_Bus_handler_gets_a_context_per_message_from_the_injected_factory()
+    {
+        const string ServiceBusUsings = """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Azure.Messaging.ServiceBus;
+            using Microsoft.EntityFrameworkCore;
+            using Microsoft.Extensions.Hosting;
+
+            public class ShopContext(DbContextOptions<ShopContext> options) : DbContext(options)
+            {
+                public DbSet<Order> Orders => Set<Order>();
+            }
+
+            public class Order
+            {
+                public int Id { get; set; }
+            }
+
+            """;
+        await VerifyFixAsync(ConcurrentDelegateCaptureCodeFixProvider.FactoryInsideKey, """
+            public sealed class OrderWorker(ServiceBusClient client, ShopContext db, IDbContextFactory<ShopContext> factory) : BackgroundService
+            {
+                private readonly ShopContext _db = db;
+                private readonly IDbContextFactory<ShopContext> _factory = factory;
+
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    var processor = client.CreateProcessor("orders", new ServiceBusProcessorOptions { MaxConcurrentCalls = 8 });
+                    processor.ProcessMessageAsync += async args =>
+                    {
+                        {|DBC003:_db|}.Orders.Add(new Order());
+                        await _db.SaveChangesAsync(args.CancellationToken);
+                    };
+                    processor.ProcessErrorAsync += _ => Task.CompletedTask;
+                    await processor.StartProcessingAsync(stoppingToken);
+                }
+            }
+            """, """
+            public sealed class OrderWorker(ServiceBusClient client, ShopContext db, IDbContextFactory<ShopContext> factory) : BackgroundService
+            {
+                private readonly ShopContext _db = db;
+                private readonly IDbContextFactory<ShopContext> _factory = factory;
+
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    var processor = client.CreateProcessor("orders", new ServiceBusProcessorOptions { MaxConcurrentCalls = 8 });
+                    processor.ProcessMessageAsync += async args =>
+                    {
+                        await using var db = await _factory.CreateDbContextAsync();
+                        db.Orders.Add(new Order());
+                        await db.SaveChangesAsync(args.CancellationToken);
+                    };
+                    processor.ProcessErrorAsync += _ => Task.CompletedTask;
+                    await processor.StartProcessingAsync(stoppingToken);
+                }
+            }
+            """, ReferenceSets.Messaging, ServiceBusUsings);
+    }
 }

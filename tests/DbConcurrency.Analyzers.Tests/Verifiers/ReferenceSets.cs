@@ -76,5 +76,8 @@ public static class ReferenceSets
     /// <summary>ASP.NET Core 8 shared framework, EF Core 8 (SQLite) and Npgsql.</summary>
     public static ReferenceSet AspNetCore8 => ReferenceSet.Get(nameof(AspNetCore8));
 
+    /// <summary>Azure.Messaging.ServiceBus 7.21.0 and RabbitMQ.Client 7.2.2 with ASP.NET Core 8 hosting, EF Core 8 (SQLite) and Dapper.</summary>
+    public static ReferenceSet Messaging => ReferenceSet.Get(nameof(Messaging));
+
     public static ReferenceSet ByName(string name) => ReferenceSet.Get(name);
 }
