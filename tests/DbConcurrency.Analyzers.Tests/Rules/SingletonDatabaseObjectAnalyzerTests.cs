@@ -37,6 +37,43 @@ public class SingletonDatabaseObjectAnalyzerTests
     }
 
     [Fact]
+    public async Task A_message_framework_that_resolves_each_handler_from_a_scope_per_message_is_silent()
+    {
+        // The shape of in-house message pumps (and of MassTransit, NServiceBus, Hangfire, Quartz): the
+        // long-lived worker holds a scope factory, the handler holding the context lives for one message.
+        await VerifyAsync("""
+            public interface IMessageHandler<in TMessage> { Task HandleAsync(TMessage message, CancellationToken token); }
+
+            public sealed record OrderPlaced(int Id);
+
+            public sealed class OrderPlacedHandler(AppDbContext db) : IMessageHandler<OrderPlaced>
+            {
+                public Task HandleAsync(OrderPlaced message, CancellationToken token) => db.SaveChangesAsync(token);
+            }
+
+            public sealed class QueueWorker<TMessage, THandler>(IServiceScopeFactory scopes) : BackgroundService
+                where THandler : IMessageHandler<TMessage>
+            {
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    var handler = scope.ServiceProvider.GetRequiredService<THandler>();
+                    await handler.HandleAsync(default!, stoppingToken);
+                }
+            }
+
+            public static class Registration
+            {
+                public static void Add(IServiceCollection services)
+                {
+                    services.AddScoped<OrderPlacedHandler>();
+                    services.AddHostedService<QueueWorker<OrderPlaced, OrderPlacedHandler>>();
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public void Message_reads_as_one_sentence()
     {
         var descriptor = Analyzers.Descriptors.SingletonDatabaseObject;
