@@ -37,8 +37,8 @@ internal sealed class DatabaseTypeCatalog
     }
 
     /// <summary>
-    /// The catalog for <paramref name="compilation"/>, or null when it references no database type and
-    /// the user configured none: then no rule has anything to look for.
+    /// The catalog for <paramref name="compilation"/>, or null when it can hold no database object
+    /// (<see cref="DatabaseUse"/>) and the user configured none: then no rule has anything to look for.
     /// </summary>
     public static DatabaseTypeCatalog? TryCreate(Compilation compilation, AnalyzerConfigOptionsProvider options)
     {
@@ -57,6 +57,11 @@ internal sealed class DatabaseTypeCatalog
 
     private static DatabaseTypeCatalog? CreateCore(Compilation compilation, AnalyzerConfigOptionsProvider options)
     {
+        if (!DatabaseUse.IsPossible(compilation) && !AnalyzerSettings.HasAnyUnsafeTypes(compilation, options))
+        {
+            return null;
+        }
+
         var global = options.GlobalOptions;
         var @default = DatabaseTypes.Create(
             compilation,
