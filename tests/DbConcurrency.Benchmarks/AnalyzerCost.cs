@@ -41,14 +41,15 @@ internal static class AnalyzerCost
         return times.ToDictionary(t => t.Key, t => Median(t.Value));
     }
 
-    public static CSharpCompilation Compile(IReadOnlyList<(string Path, string Text)> files)
+    /// <param name="referenceSet">"Everything" (every data library) or "WebOnly" (ASP.NET Core, no data library).</param>
+    public static CSharpCompilation Compile(IReadOnlyList<(string Path, string Text)> files, string referenceSet = "Everything")
     {
         var options = new CSharpParseOptions(LanguageVersion.Latest);
         var trees = files.Select(file => CSharpSyntaxTree.ParseText(file.Text, options, path: file.Path));
         return CSharpCompilation.Create(
             "Corpus",
             trees,
-            References(),
+            References(referenceSet),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
     }
 
@@ -119,9 +120,9 @@ internal static class AnalyzerCost
         return values[values.Count / 2];
     }
 
-    private static IEnumerable<MetadataReference> References()
+    private static IEnumerable<MetadataReference> References(string set)
     {
-        var file = Path.Combine(AppContext.BaseDirectory, "reference-sets", "Everything.txt");
+        var file = Path.Combine(AppContext.BaseDirectory, "reference-sets", set + ".txt");
         return File.ReadAllLines(file).Where(line => line.Length > 0).Select(path => MetadataReference.CreateFromFile(path));
     }
 }

@@ -45,13 +45,21 @@ const double DatabaseTarget = 0.02;
 const double NoDatabaseTarget = 0.005;
 const double Margin = 5;
 
+// (a) data access at realistic density; (b) the same size of code in a project with no data library at
+// all; (b') the same code where the data libraries are referenced but this code uses none of them.
+var corpora = new (string Name, bool WithDatabase, string References, double Target)[]
+{
+    ("with database code", true, "Everything", DatabaseTarget),
+    ("without database types (no data library referenced)", false, "WebOnly", NoDatabaseTarget),
+    ("without database code (data libraries referenced, unused)", false, "Everything", NoDatabaseTarget),
+};
+
 var failed = false;
-foreach (var withDatabase in new[] { true, false })
+foreach (var (name, withDatabase, references, target) in corpora)
 {
     var files = Corpus.Generate(modules, withDatabase);
-    var compilation = AnalyzerCost.Compile(files);
+    var compilation = AnalyzerCost.Compile(files, references);
     var measurement = AnalyzerCost.Measure(compilation, runs);
-    var name = withDatabase ? "with database code" : "without database code";
     Console.WriteLine($"Corpus {name}: {files.Count} files, {Corpus.Lines(files):N0} lines; binding {measurement.Binding.TotalMilliseconds:F0} ms (median of {runs})");
     Console.WriteLine("  Rule     Time (ms)   Share of binding   Findings");
     foreach (var (id, time) in measurement.Rules.OrderBy(r => r.Key, StringComparer.Ordinal))
@@ -66,8 +74,8 @@ foreach (var withDatabase in new[] { true, false })
     }
 
     var share = measurement.Share(measurement.Total);
-    var target = withDatabase ? DatabaseTarget : NoDatabaseTarget;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  All      {measurement.Total.TotalMilliseconds,9:F1}   {share,15:P2}   target {target:P1}, fails above {target * Margin:P1}"));
+    var verdict = share <= target ? "met" : share <= target * Margin ? "not met" : "FAILS";
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  All      {measurement.Total.TotalMilliseconds,9:F1}   {share,15:P2}   target {target:P1} ({verdict}), fails above {target * Margin:P1}"));
     if (share > target * Margin)
     {
         Console.Error.WriteLine($"Analyzer cost {share:P2} of binding {name} is more than {Margin}x the target {target:P1}.");
