@@ -84,6 +84,7 @@ internal sealed class FunctionBody
         return null;
     }
 
+    /// <summary>Conversions, parentheses, awaits and <c>ConfigureAwait</c> carry the value they wrap.</summary>
     public static IOperation Unwrap(IOperation operation)
     {
         while (true)
@@ -98,6 +99,9 @@ internal sealed class FunctionBody
                     continue;
                 case IParenthesizedOperation parenthesized:
                     operation = parenthesized.Operand;
+                    continue;
+                case IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } awaitable }:
+                    operation = awaitable;
                     continue;
                 default:
                     return operation;

@@ -217,7 +217,7 @@ internal sealed class MessageHandlers
     internal static (HandlerConcurrency Concurrency, string Shown) Classify(IOperation value)
     {
         var shown = " = " + value.Syntax.ToString();
-        value = Unwrap(value);
+        value = FunctionBody.Unwrap(value);
         if (value.ConstantValue is { HasValue: true, Value: var constant })
         {
             return (constant is int or ushort or short or long && System.Convert.ToInt64(constant, System.Globalization.CultureInfo.InvariantCulture) == 1 ? HandlerConcurrency.One : HandlerConcurrency.Many, shown);
@@ -254,28 +254,6 @@ internal sealed class MessageHandlers
             HandlerConcurrency.Unknown => 1,
             _ => 0,
         };
-    }
-
-    /// <summary>Conversions, awaits and <c>ConfigureAwait</c> carry the value they wrap.</summary>
-    internal static IOperation Unwrap(IOperation operation)
-    {
-        while (true)
-        {
-            switch (operation)
-            {
-                case IConversionOperation conversion:
-                    operation = conversion.Operand;
-                    continue;
-                case IAwaitOperation awaited:
-                    operation = awaited.Operation;
-                    continue;
-                case IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } awaitable }:
-                    operation = awaitable;
-                    continue;
-                default:
-                    return operation;
-            }
-        }
     }
 
     private static bool Is(INamedTypeSymbol? type, INamedTypeSymbol? known)

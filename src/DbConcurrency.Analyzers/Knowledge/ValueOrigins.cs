@@ -35,7 +35,7 @@ internal readonly struct ValueOrigins
     /// </summary>
     public (HandlerConcurrency Concurrency, string Shown)? Setting(IOperation options, string name)
     {
-        var holder = MessageHandlers.Unwrap(options);
+        var holder = FunctionBody.Unwrap(options);
         if (Of(holder) is not IObjectCreationOperation creation)
         {
             return (HandlerConcurrency.Unknown, " set elsewhere");
@@ -80,7 +80,7 @@ internal readonly struct ValueOrigins
 
     private IOperation? Of(IOperation value, int hops)
     {
-        value = MessageHandlers.Unwrap(value);
+        value = FunctionBody.Unwrap(value);
         if (hops == 0)
         {
             return null;
