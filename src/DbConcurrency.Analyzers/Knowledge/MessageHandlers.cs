@@ -196,11 +196,6 @@ internal sealed class MessageHandlers
 
     private static string Article(string name) => "AEIOU".IndexOf(name[0]) >= 0 ? "an " : "a ";
 
-    private static HandlerConcurrency Combine(HandlerConcurrency first, HandlerConcurrency second)
-        => first == HandlerConcurrency.Many || second == HandlerConcurrency.Many ? HandlerConcurrency.Many
-            : first == HandlerConcurrency.Unknown || second == HandlerConcurrency.Unknown ? HandlerConcurrency.Unknown
-            : HandlerConcurrency.One;
-
     private bool Runs(HandlerConcurrency concurrency, SyntaxTree tree)
     {
         if (concurrency != HandlerConcurrency.Unknown)
