@@ -19,6 +19,7 @@ internal sealed class DatabaseTypes
     // Every rule asks about every member's and receiver's type: sized for a large project's distinct types up front,
     // so the table is not regrown (under its locks) while the rules start.
     private readonly ConcurrentDictionary<ITypeSymbol, Result> _cache = new(concurrencyLevel: 4, capacity: 4096, SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<INamedTypeSymbol, Definition> _definitions = new(concurrencyLevel: 4, capacity: 1024, SymbolEqualityComparer.Default);
 
     private DatabaseTypes(
         ImmutableDictionary<INamedTypeSymbol, DatabaseObjectKind> @unsafe,
@@ -133,17 +134,23 @@ internal sealed class DatabaseTypes
             return default;
         }
 
-        if (type is not INamedTypeSymbol named || IsSafe(named) || IsPerThreadHolder(named))
+        if (type is not INamedTypeSymbol named)
         {
             return default;
         }
 
-        if (TryGetUnsafeKind(named, out var kind))
+        var definition = DefinitionOf(named.OriginalDefinition);
+        if (definition.IsSafe)
         {
-            return new Result(type, kind, isContained: false);
+            return default;
         }
 
-        if (named.IsGenericType && DatabaseTypeNames.IsWrapper(named.OriginalDefinition))
+        if (definition.IsUnsafe)
+        {
+            return new Result(type, definition.Kind, isContained: false);
+        }
+
+        if (definition.IsWrapper)
         {
             foreach (var argument in named.TypeArguments)
             {
@@ -157,70 +164,85 @@ internal sealed class DatabaseTypes
             return default;
         }
 
-        var element = GetEnumerableElement(named);
+        if (!definition.IsEnumerable)
+        {
+            return default;
+        }
+
+        // List<T>, IGrouping<K, T>, IOrderedEnumerable<T>: the element is a type argument, read without building the
+        // constructed type's interfaces (each distinct List<Order> would otherwise substitute them all).
+        var element = definition.ElementOrdinal >= 0 ? named.TypeArguments[definition.ElementOrdinal] : GetEnumerableElement(named);
         return element is null ? default : Contained(Classify(element, depth + 1));
     }
 
-    private bool TryGetUnsafeKind(INamedTypeSymbol type, out DatabaseObjectKind kind)
+    // What a type is depends on its definition alone (bases and interfaces are the definition's, constructed):
+    // List<Order> in every module shares the one walk of List<T>'s hierarchy.
+    private Definition DefinitionOf(INamedTypeSymbol definition)
     {
-        for (var current = type; current is not null; current = current.BaseType)
+        if (!_definitions.TryGetValue(definition, out var facts))
         {
-            if (_unsafe.TryGetValue(current.OriginalDefinition, out kind))
-            {
-                return true;
-            }
+            facts = _definitions.GetOrAdd(definition, Describe(definition));
         }
 
-        if (type.TypeKind == TypeKind.Interface && _unsafe.TryGetValue(type.OriginalDefinition, out kind))
-        {
-            return true;
-        }
-
-        foreach (var @interface in type.AllInterfaces)
-        {
-            if (_unsafe.TryGetValue(@interface.OriginalDefinition, out kind))
-            {
-                return true;
-            }
-        }
-
-        kind = default;
-        return false;
+        return facts;
     }
 
-    private bool IsSafe(INamedTypeSymbol type)
+    private Definition Describe(INamedTypeSymbol definition)
     {
-        if (_safe.Count == 0)
+        // ThreadLocal<T>, AsyncLocal<T>: each thread or flow sees its own value.
+        if (DatabaseTypeNames.IsPerThreadHolder(definition))
         {
-            return false;
+            return new Definition(isSafe: true, isUnsafe: false, default, isWrapper: false, isEnumerable: false, elementOrdinal: -1);
         }
 
-        for (var current = type; current is not null; current = current.BaseType)
+        var isSafe = false;
+        var isUnsafe = false;
+        DatabaseObjectKind kind = default;
+        for (var current = definition; current is not null; current = current.BaseType)
         {
-            if (_safe.Contains(current.OriginalDefinition))
+            isSafe |= _safe.Contains(current.OriginalDefinition);
+            if (!isUnsafe && _unsafe.TryGetValue(current.OriginalDefinition, out kind))
             {
-                return true;
+                isUnsafe = true;
             }
         }
 
-        foreach (var @interface in type.AllInterfaces)
+        var sequence = definition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T ? definition : null;
+        foreach (var @interface in definition.AllInterfaces)
         {
-            if (_safe.Contains(@interface.OriginalDefinition))
+            var interfaceDefinition = @interface.OriginalDefinition;
+            isSafe |= _safe.Contains(interfaceDefinition);
+            if (!isUnsafe && _unsafe.TryGetValue(interfaceDefinition, out kind))
             {
-                return true;
+                isUnsafe = true;
+            }
+
+            if (sequence is null && interfaceDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T)
+            {
+                sequence = @interface;
             }
         }
 
-        return false;
+        if (isSafe)
+        {
+            return new Definition(isSafe: true, isUnsafe: false, default, isWrapper: false, isEnumerable: false, elementOrdinal: -1);
+        }
+
+        var isEnumerable = !isUnsafe && sequence is not null && definition.SpecialType != SpecialType.System_String;
+        return new Definition(
+            isSafe: false,
+            isUnsafe,
+            isUnsafe ? kind : default,
+            isWrapper: !isUnsafe && definition.IsGenericType && DatabaseTypeNames.IsWrapper(definition),
+            isEnumerable,
+            isEnumerable && sequence!.TypeArguments[0] is ITypeParameterSymbol { TypeParameterKind: TypeParameterKind.Type } parameter
+                && SymbolEqualityComparer.Default.Equals(parameter.DeclaringType, definition)
+                ? parameter.Ordinal
+                : -1);
     }
 
     private static ITypeSymbol? GetEnumerableElement(INamedTypeSymbol type)
     {
-        if (type.SpecialType == SpecialType.System_String)
-        {
-            return null;
-        }
-
         if (type.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T)
         {
             return type.TypeArguments[0];
@@ -254,6 +276,36 @@ internal sealed class DatabaseTypes
         }
 
         return builder.ToImmutable();
+    }
+
+    /// <summary>What a type definition is, from its bases and interfaces: walked once per definition.</summary>
+    private readonly struct Definition
+    {
+        public Definition(bool isSafe, bool isUnsafe, DatabaseObjectKind kind, bool isWrapper, bool isEnumerable, int elementOrdinal)
+        {
+            ElementOrdinal = elementOrdinal;
+            IsSafe = isSafe;
+            IsUnsafe = isUnsafe;
+            Kind = kind;
+            IsWrapper = isWrapper;
+            IsEnumerable = isEnumerable;
+        }
+
+        /// <summary>Declared thread-safe (built in or <c>safe_types</c>), or a per-thread holder: never a finding.</summary>
+        public bool IsSafe { get; }
+
+        public bool IsUnsafe { get; }
+
+        public DatabaseObjectKind Kind { get; }
+
+        /// <summary>Lazy&lt;T&gt;, Task&lt;T&gt; and the like: holds what its type argument is.</summary>
+        public bool IsWrapper { get; }
+
+        /// <summary>A sequence (not a string): holds what its elements are.</summary>
+        public bool IsEnumerable { get; }
+
+        /// <summary>Which of the definition's own type parameters is the element type, or -1 when it is not one of them.</summary>
+        public int ElementOrdinal { get; }
     }
 
     private readonly struct Result

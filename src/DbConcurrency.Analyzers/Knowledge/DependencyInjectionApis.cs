@@ -23,15 +23,16 @@ internal sealed class DependencyInjectionApis
         DependencyInjection + "EntityFrameworkServiceCollectionExtensions",
         DependencyInjection + "ServiceDescriptor");
 
-    private readonly ImmutableHashSet<INamedTypeSymbol> _registrationTypes;
+    // Asked of every call in the compilation: a handful of types, compared by reference before anything else.
+    private readonly ImmutableArray<INamedTypeSymbol> _registrationTypes;
     private readonly INamedTypeSymbol? _serviceDescriptor;
 
     private DependencyInjectionApis(Compilation compilation)
     {
-        var builder = ImmutableHashSet.CreateBuilder<INamedTypeSymbol>(SymbolEqualityComparer.Default);
+        var builder = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
         foreach (var name in RegistrationTypeNames)
         {
-            builder.UnionWith(KnownTypes.Resolve(compilation, name));
+            builder.AddRange(KnownTypes.Resolve(compilation, name));
         }
 
         _registrationTypes = builder.ToImmutable();
@@ -66,7 +67,7 @@ internal sealed class DependencyInjectionApis
         switch (operation)
         {
             case IInvocationOperation invocation
-                when invocation.TargetMethod.ContainingType is { } containing && _registrationTypes.Contains(containing.OriginalDefinition):
+                when invocation.TargetMethod.ContainingType is { } containing && IsRegistrationType(containing):
                 return TryRead(invocation.TargetMethod, invocation.Arguments, invocation.Syntax, out registration);
 
             case IObjectCreationOperation { Constructor: { } constructor } creation
@@ -78,12 +79,33 @@ internal sealed class DependencyInjectionApis
         }
     }
 
+    private bool IsRegistrationType(INamedTypeSymbol type)
+    {
+        // Extension classes and ServiceDescriptor are not generic: the type is its own definition.
+        foreach (var registrationType in _registrationTypes)
+        {
+            if (SymbolEqualityComparer.Default.Equals(type, registrationType))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// True for <c>AddScoped</c>, <c>TryAddTransient</c>, <c>ServiceDescriptor.Scoped</c> and the like: the name fixes a
     /// lifetime shorter than the process's, whatever the arguments say.
     /// </summary>
     public static bool NameFixesShortLifetime(string methodName)
         => methodName.EndsWith("Scoped", StringComparison.Ordinal) || methodName.EndsWith("Transient", StringComparison.Ordinal);
+
+    /// <summary>The names of the calls that register a service (or describe one): the test before any symbol is compared.</summary>
+    public static bool IsRegistrationName(string name)
+        => name.EndsWith("Singleton", StringComparison.Ordinal)
+           || name.EndsWith("Scoped", StringComparison.Ordinal)
+           || name.EndsWith("Transient", StringComparison.Ordinal)
+           || name is "AddHostedService" or "AddDbContext" or "AddDbContextPool" or "AddDbContextFactory" or "AddPooledDbContextFactory" or "Describe" or "DescribeKeyed";
 
     /// <summary>
     /// A cheap syntactic test before any binding: a call named like a registration method
@@ -103,10 +125,7 @@ internal sealed class DependencyInjectionApis
                     _ => string.Empty,
                 };
 
-                return name.EndsWith("Singleton", StringComparison.Ordinal)
-                       || name.EndsWith("Scoped", StringComparison.Ordinal)
-                       || name.EndsWith("Transient", StringComparison.Ordinal)
-                       || name is "AddHostedService" or "AddDbContext" or "AddDbContextPool" or "AddDbContextFactory" or "AddPooledDbContextFactory" or "Describe" or "DescribeKeyed";
+                return IsRegistrationName(name);
 
             case ObjectCreationExpressionSyntax creation:
                 return creation.Type switch

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Operations;
@@ -54,16 +55,24 @@ internal sealed class FunctionBody
     }
 
     /// <summary>
-    /// True when the body's text names one of <paramref name="names"/>: a token scan, no binding, so a rule can
-    /// rule a body out before it builds anything for it.
+    /// True when the body's text names one of <paramref name="names"/> as a whole word: a search of the text, no
+    /// tokens made and no binding, so a rule can rule a body out before it builds anything for it. A name in a
+    /// comment or a string passes too; what follows is exact.
     /// </summary>
-    public static bool NamesAny(IOperation root, Func<string, bool> names)
+    public static bool NamesAny(IOperation root, ImmutableArray<string> names)
     {
-        foreach (var token in root.Syntax.DescendantTokens())
+        var syntax = root.Syntax;
+        var text = syntax.SyntaxTree.GetText().ToString(syntax.Span);
+        foreach (var name in names)
         {
-            if (token.IsKind(SyntaxKind.IdentifierToken) && names(token.ValueText))
+            for (var at = text.IndexOf(name, StringComparison.Ordinal); at >= 0; at = text.IndexOf(name, at + name.Length, StringComparison.Ordinal))
             {
-                return true;
+                var end = at + name.Length;
+                if ((at == 0 || !SyntaxFacts.IsIdentifierPartCharacter(text[at - 1]))
+                    && (end == text.Length || !SyntaxFacts.IsIdentifierPartCharacter(text[end])))
+                {
+                    return true;
+                }
             }
         }
 

@@ -76,6 +76,7 @@ internal sealed class SingletonModel
     // Binding a registration is the costly step, and the same for every caller: it is done outside the model's lock,
     // so one type's lifetime question does not wait for another's (two threads may bind one call; both get the same).
     private readonly ConcurrentDictionary<(SyntaxTree Tree, Microsoft.CodeAnalysis.Text.TextSpan Span), ServiceRegistration?> _bound = new();
+    private readonly ConcurrentDictionary<(string Name, CallKind Kind), RegistrationSet> _mentioning = new();
     private readonly object _indexGate = new();
     private readonly Dictionary<ISymbol, bool> _neededBySingletons = new(SymbolEqualityComparer.Default);
     private CallIndex? _index;
@@ -240,21 +241,28 @@ internal sealed class SingletonModel
     private ImmutableArray<Capture> RootCaptures(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
         var captures = CapturesOf(type, MaxDepth, cancellationToken);
-        if (!_apis.IsHostedService(type) || IsRegisteredSingleton(type, resolvable: true, cancellationToken))
+        var injected = 0;
+        foreach (var capture in captures)
+        {
+            injected += capture.Member is IParameterSymbol ? 1 : 0;
+        }
+
+        // Only what the type made for itself depends on who resolves it: no registration is bound for the rest.
+        if (injected == captures.Length || !_apis.IsHostedService(type) || IsRegisteredSingleton(type, resolvable: true, cancellationToken))
         {
             return captures;
         }
 
-        var injected = ImmutableArray.CreateBuilder<Capture>();
+        var builder = ImmutableArray.CreateBuilder<Capture>(injected);
         foreach (var capture in captures)
         {
             if (capture.Member is IParameterSymbol)
             {
-                injected.Add(capture);
+                builder.Add(capture);
             }
         }
 
-        return injected.Count == captures.Length ? captures : injected.ToImmutable();
+        return builder.MoveToImmutable();
     }
 
     private ImmutableArray<Capture> CapturesOf(INamedTypeSymbol type, int depth, CancellationToken cancellationToken)
@@ -380,26 +388,16 @@ internal sealed class SingletonModel
     }
 
     /// <summary>The registrations whose service is <paramref name="service"/> (or its open generic definition).</summary>
-    private IEnumerable<ServiceRegistration> RegistrationsOf(ITypeSymbol service, CancellationToken cancellationToken)
-    {
+    private List<ServiceRegistration> RegistrationsOf(ITypeSymbol service, CancellationToken cancellationToken)
         // Asked while following a captive chain, which goes through scoped and transient services only.
-        foreach (var registration in RegistrationsMentioning(service.Name, CallKind.ScopedOrTransient, cancellationToken))
-        {
-            if (registration.ServiceType is { } registered && SymbolEqualityComparer.Default.Equals(registered.OriginalDefinition, service.OriginalDefinition))
-            {
-                yield return registration;
-            }
-        }
-    }
+        => RegistrationsMentioning(service.Name, CallKind.ScopedOrTransient, cancellationToken).WithService(service);
 
     /// <summary>True when a singleton registration builds <paramref name="type"/>; with <paramref name="resolvable"/>, one that other code can resolve (not just the host).</summary>
     private bool IsRegisteredSingleton(INamedTypeSymbol type, bool resolvable, CancellationToken cancellationToken)
     {
-        foreach (var registration in RegistrationsMentioning(type.Name, CallKind.Singleton, cancellationToken))
+        foreach (var registration in RegistrationsMentioning(type.Name, CallKind.Singleton, cancellationToken).Building(type))
         {
-            if (registration.Lifetime != ServiceLifetime.Singleton
-                || registration.ConstructedType is not { } built
-                || !SymbolEqualityComparer.Default.Equals(built.OriginalDefinition, type.OriginalDefinition))
+            if (registration.Lifetime != ServiceLifetime.Singleton)
             {
                 continue;
             }
@@ -419,35 +417,43 @@ internal sealed class SingletonModel
     /// <summary>
     /// The registrations among the calls whose text names <paramref name="name"/>, or names no type at all
     /// (<c>AddSingleton(instance)</c>). Binding a call costs a semantic model's walk of its method: only the
-    /// calls a question is about are bound, each once.
+    /// calls a question is about are bound, each once; and each name's answer is kept, since a name shared by
+    /// many types (a Handler in every feature folder) is asked once per type.
     /// </summary>
-    private IEnumerable<ServiceRegistration> RegistrationsMentioning(string? name, CallKind kind, CancellationToken cancellationToken)
+    private RegistrationSet RegistrationsMentioning(string name, CallKind kind, CancellationToken cancellationToken)
     {
         if (!_apis.HasRegistrations)
         {
-            yield break;
+            return RegistrationSet.Empty;
+        }
+
+        if (_mentioning.TryGetValue((name, kind), out var known))
+        {
+            return known;
         }
 
         var index = Index();
-        var matches = name is null ? index.All : index.ByName.TryGetValue(name, out var named) ? named : null;
-        foreach (var call in matches ?? (IEnumerable<(SyntaxTree, Candidate)>)Array.Empty<(SyntaxTree, Candidate)>())
+        var registrations = new List<ServiceRegistration>();
+        if (index.ByName.TryGetValue(name, out var named))
         {
-            if ((call.Item2.Kind & kind) != 0 && Bind(call.Item1, call.Item2, cancellationToken) is { } registration)
-            {
-                yield return registration;
-            }
-        }
-
-        if (name is not null)
-        {
-            foreach (var (tree, candidate) in index.Untyped)
+            foreach (var (tree, candidate) in named)
             {
                 if ((candidate.Kind & kind) != 0 && Bind(tree, candidate, cancellationToken) is { } registration)
                 {
-                    yield return registration;
+                    registrations.Add(registration);
                 }
             }
         }
+
+        foreach (var (tree, candidate) in index.Untyped)
+        {
+            if ((candidate.Kind & kind) != 0 && Bind(tree, candidate, cancellationToken) is { } registration)
+            {
+                registrations.Add(registration);
+            }
+        }
+
+        return _mentioning.GetOrAdd((name, kind), registrations.Count == 0 ? RegistrationSet.Empty : new RegistrationSet(registrations));
     }
 
     private ServiceRegistration? Bind(SyntaxTree tree, Candidate candidate, CancellationToken cancellationToken)
@@ -624,7 +630,7 @@ internal sealed class SingletonModel
         if (!needed)
         {
             // A factory that resolves the service names it: only those registrations are bound.
-            foreach (var registration in RegistrationsMentioning(service.Name, CallKind.Singleton, cancellationToken))
+            foreach (var registration in RegistrationsMentioning(service.Name, CallKind.Singleton, cancellationToken).All)
             {
                 if (registration.Lifetime == ServiceLifetime.Singleton && registration.ResolvedByFactory.Any(r => SymbolEqualityComparer.Default.Equals(r.OriginalDefinition, key)))
                 {
@@ -796,6 +802,54 @@ internal sealed class SingletonModel
 
         /// <summary>Calls that name no type (<c>AddSingleton(instance)</c>): any question may be about them.</summary>
         public List<(SyntaxTree, Candidate)> Untyped { get; }
+    }
+
+    /// <summary>The bound registrations a name leads to, looked up by the service they register and the type they build.</summary>
+    private sealed class RegistrationSet
+    {
+        public static readonly RegistrationSet Empty = new(new List<ServiceRegistration>());
+
+        private static readonly List<ServiceRegistration> None = new();
+
+        private readonly Dictionary<ITypeSymbol, List<ServiceRegistration>> _byService = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<ITypeSymbol, List<ServiceRegistration>> _byBuilt = new(SymbolEqualityComparer.Default);
+
+        public RegistrationSet(List<ServiceRegistration> all)
+        {
+            All = all;
+            foreach (var registration in all)
+            {
+                if (registration.ServiceType is { } service)
+                {
+                    Add(_byService, service.OriginalDefinition, registration);
+                }
+
+                if (registration.ConstructedType is { } built)
+                {
+                    Add(_byBuilt, built.OriginalDefinition, registration);
+                }
+            }
+        }
+
+        public List<ServiceRegistration> All { get; }
+
+        /// <summary>The registrations of <paramref name="service"/> (or its open generic definition).</summary>
+        public List<ServiceRegistration> WithService(ITypeSymbol service)
+            => _byService.TryGetValue(service.OriginalDefinition, out var list) ? list : None;
+
+        /// <summary>The registrations that build <paramref name="type"/> (or its open generic definition).</summary>
+        public List<ServiceRegistration> Building(ITypeSymbol type)
+            => _byBuilt.TryGetValue(type.OriginalDefinition, out var list) ? list : None;
+
+        private static void Add(Dictionary<ITypeSymbol, List<ServiceRegistration>> map, ITypeSymbol key, ServiceRegistration registration)
+        {
+            if (!map.TryGetValue(key, out var list))
+            {
+                map[key] = list = new List<ServiceRegistration>();
+            }
+
+            list.Add(registration);
+        }
     }
 
     private sealed class Candidates

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -59,6 +60,9 @@ internal static class SqlCalls
     /// <summary>Names that run SQL for its effect.</summary>
     public static bool IsWriteName(string name)
         => name is "Execute" or "ExecuteAsync" or "ExecuteNonQuery" or "ExecuteNonQueryAsync";
+
+    /// <summary>The names <see cref="IsWriteName"/> accepts, for a search of a body's text.</summary>
+    public static ImmutableArray<string> WriteNames { get; } = ImmutableArray.Create("Execute", "ExecuteAsync", "ExecuteNonQuery", "ExecuteNonQueryAsync");
 
     public static bool TryRead(IInvocationOperation invocation, FunctionBody body, DatabaseTypes types, out SqlCall call)
     {

@@ -25,9 +25,7 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
     private static readonly ImmutableDictionary<string, string?> SqlForm = ImmutableDictionary<string, string?>.Empty.Add(FormProperty, "Sql");
     private static readonly ImmutableDictionary<string, string?> EntityForm = ImmutableDictionary<string, string?>.Empty.Add(FormProperty, "Entity");
 
-    // Made once: a method group at the call site would allocate a delegate for every read.
-    private static readonly Func<string, bool> WriteNames = SqlCalls.IsWriteName;
-    private static readonly Func<string, bool> SaveNames = IsSaveName;
+    private static readonly ImmutableArray<string> SaveNames = ImmutableArray.Create("SaveChanges", "SaveChangesAsync");
 
     private static readonly HashSet<string> LoadNames = new(StringComparer.Ordinal)
     {
@@ -75,7 +73,7 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
         var runsSql = method.IsExtensionMethod
             ? method.ContainingType.Name == "SqlMapper"
             : read.Instance is { } instance && types.TryClassify(instance.Type, out var match) && match.Kind == DatabaseObjectKind.Command;
-        if (!runsSql || !FunctionBody.NamesAny(FunctionBody.RootOf(read), WriteNames))
+        if (!runsSql || !FunctionBody.NamesAny(FunctionBody.RootOf(read), SqlCalls.WriteNames))
         {
             return;
         }

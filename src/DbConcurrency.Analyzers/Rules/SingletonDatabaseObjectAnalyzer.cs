@@ -89,8 +89,10 @@ public sealed class SingletonDatabaseObjectAnalyzer : DiagnosticAnalyzer
 
     private static void AnalyzeRegistration(OperationAnalysisContext context, DependencyInjectionApis apis, SingletonModel model)
     {
-        // AddScoped, TryAddTransient, ServiceDescriptor.Scoped: the name fixes a lifetime that is not the singleton's.
-        if (context.Operation is IInvocationOperation { TargetMethod.Name: var name } && DependencyInjectionApis.NameFixesShortLifetime(name))
+        // Most calls are not registrations, told by name; AddScoped, TryAddTransient, ServiceDescriptor.Scoped: the name
+        // fixes a lifetime that is not the singleton's.
+        if (context.Operation is IInvocationOperation { TargetMethod.Name: var name }
+            && (!DependencyInjectionApis.IsRegistrationName(name) || DependencyInjectionApis.NameFixesShortLifetime(name)))
         {
             return;
         }
