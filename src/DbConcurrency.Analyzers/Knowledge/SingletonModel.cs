@@ -536,7 +536,7 @@ internal sealed class SingletonModel
 
             var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
             var namesType = false;
-            var hasFactory = false;
+            ImmutableHashSet<string>.Builder? factoryNames = null;
             foreach (var descendant in node.DescendantNodes())
             {
                 switch (descendant)
@@ -544,8 +544,12 @@ internal sealed class SingletonModel
                     case TypeArgumentListSyntax or TypeOfExpressionSyntax or ObjectCreationExpressionSyntax:
                         namesType = true;
                         break;
-                    case AnonymousFunctionExpressionSyntax:
-                        hasFactory = true;
+                    case AnonymousFunctionExpressionSyntax factory when !ConfiguresContext(node):
+                        // What a factory mentions, not the call around it: `services` and the connection string are in
+                        // every registration, and would make every factory lead on once one does.
+                        factoryNames ??= FactoryNamesOf(node);
+                        AddNames(factory, factoryNames);
+
                         break;
                     case SimpleNameSyntax simple:
                         names.Add(simple.Identifier.ValueText);
@@ -553,10 +557,54 @@ internal sealed class SingletonModel
                 }
             }
 
-            builder.Add(new Candidate(node.Span, names.ToImmutable(), namesNoType: !namesType, hasFactory, KindOf(node)));
+            builder.Add(new Candidate(node.Span, names.ToImmutable(), namesNoType: !namesType, factoryNames?.ToImmutable(), KindOf(node)));
         }
 
         return new Candidates(builder.ToImmutable());
+    }
+
+    /// <summary>AddDbContext's lambda configures the context's options: it builds no service of its own.</summary>
+    private static bool ConfiguresContext(SyntaxNode node)
+        => node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name } }
+           && (name.StartsWith("AddDbContext", StringComparison.Ordinal) || name == "AddPooledDbContextFactory");
+
+    /// <summary>
+    /// The service a factory registers, named by the call's type arguments (<c>AddSingleton&lt;IFoo&gt;(sp => …)</c>)
+    /// or a <c>typeof</c> argument (<c>AddScoped(typeof(IFoo), sp => …)</c>).
+    /// </summary>
+    private static ImmutableHashSet<string>.Builder FactoryNamesOf(SyntaxNode node)
+    {
+        var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+        if (node is not InvocationExpressionSyntax invocation)
+        {
+            return names;
+        }
+
+        if (invocation.Expression is MemberAccessExpressionSyntax { Name: GenericNameSyntax generic })
+        {
+            AddNames(generic.TypeArgumentList, names);
+        }
+
+        foreach (var argument in invocation.ArgumentList.Arguments)
+        {
+            if (argument.Expression is TypeOfExpressionSyntax typeOf)
+            {
+                AddNames(typeOf.Type, names);
+            }
+        }
+
+        return names;
+    }
+
+    private static void AddNames(SyntaxNode node, ImmutableHashSet<string>.Builder names)
+    {
+        foreach (var name in node.DescendantNodesAndSelf())
+        {
+            if (name is SimpleNameSyntax simple)
+            {
+                names.Add(simple.Identifier.ValueText);
+            }
+        }
     }
 
     /// <summary>
@@ -686,9 +734,9 @@ internal sealed class SingletonModel
             var factories = new List<ImmutableHashSet<string>>();
             foreach (var (_, candidate) in Index().All)
             {
-                if (candidate.HasFactory)
+                if (candidate.FactoryNames is { } factory)
                 {
-                    factories.Add(candidate.Names);
+                    factories.Add(factory);
                 }
             }
 
@@ -862,9 +910,9 @@ internal sealed class SingletonModel
     /// <summary>A call that may register a service: where it is, and which names its text mentions.</summary>
     private sealed class Candidate
     {
-        public Candidate(Microsoft.CodeAnalysis.Text.TextSpan span, ImmutableHashSet<string> names, bool namesNoType, bool hasFactory, CallKind kind)
+        public Candidate(Microsoft.CodeAnalysis.Text.TextSpan span, ImmutableHashSet<string> names, bool namesNoType, ImmutableHashSet<string>? factoryNames, CallKind kind)
         {
-            HasFactory = hasFactory;
+            FactoryNames = factoryNames;
             Kind = kind;
             Span = span;
             Names = names;
@@ -878,8 +926,11 @@ internal sealed class SingletonModel
         /// <summary><c>AddSingleton(instance)</c>: the service type is inferred, no name in the text says which.</summary>
         public bool NamesNoType { get; }
 
-        /// <summary>A lambda builds the service: what it resolves is known only once bound, so every name it mentions may lead on.</summary>
-        public bool HasFactory { get; }
+        /// <summary>
+        /// When a lambda builds the service, the names it mentions and the service's: what it resolves is known only once
+        /// bound, so every one of them may lead on. Null for a call without a factory.
+        /// </summary>
+        public ImmutableHashSet<string>? FactoryNames { get; }
 
         /// <summary>The lifetimes the call can register, as its name says: questions about other lifetimes skip it unbound.</summary>
         public CallKind Kind { get; }

@@ -154,6 +154,35 @@ public class SingletonDatabaseObjectAnalyzerTests
     }
 
     [Fact]
+    public async Task A_factory_registered_for_a_typeof_service_leads_on_and_what_surrounds_factories_does_not()
+    {
+        // Which registrations can lead on is read from what a factory mentions and the service it is registered as
+        // (here a typeof argument), not from the whole call: the `services` and the connection string every call
+        // shares, and the context's options lambda, make no other factory's service a candidate.
+        await VerifyAsync("""
+            public interface IUnitOfWork { }
+            public sealed class UnitOfWork(string database) : IUnitOfWork { }
+            public sealed class Audit(IUnitOfWork {|#0:work|}) { }
+            public sealed class Reports(NpgsqlDataSource source) { }
+            public sealed class Dashboard(Reports reports) { }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services, string connectionString)
+                {
+                    services.AddDbContext<AppDbContext>(o => o.UseSqlite(connectionString));
+                    services.AddScoped(typeof(IUnitOfWork), sp => new UnitOfWork(sp.GetRequiredService<NpgsqlConnection>().Database));
+                    services.{|#1:AddSingleton<Audit>|}();
+                    services.AddSingleton(_ => new Reports(NpgsqlDataSource.Create(connectionString)));
+                    services.AddSingleton<Dashboard>();
+                }
+            }
+            """,
+            Dbc002(0, "Parameter 'work' (IUnitOfWork) of singleton 'Audit'", "NpgsqlConnection", "Audit (singleton) → UnitOfWork (scoped) → NpgsqlConnection (connection)"),
+            Dbc002(1, "This AddSingleton registration", "NpgsqlConnection", "Audit (singleton) → UnitOfWork (scoped) → NpgsqlConnection (connection)"));
+    }
+
+    [Fact]
     public async Task Chains_through_records_generic_constraints_and_partial_classes_are_followed()
     {
         // The classes that can lead to a database object are found by the names in their declarations: a record's
