@@ -192,7 +192,7 @@ internal sealed class DatabaseTypes
         // ThreadLocal<T>, AsyncLocal<T>: each thread or flow sees its own value.
         if (DatabaseTypeNames.IsPerThreadHolder(definition))
         {
-            return new Definition(isSafe: true, isUnsafe: false, default, isWrapper: false, isEnumerable: false, elementOrdinal: -1);
+            return Definition.NeverAnObject;
         }
 
         var isSafe = false;
@@ -225,7 +225,7 @@ internal sealed class DatabaseTypes
 
         if (isSafe)
         {
-            return new Definition(isSafe: true, isUnsafe: false, default, isWrapper: false, isEnumerable: false, elementOrdinal: -1);
+            return Definition.NeverAnObject;
         }
 
         var isEnumerable = !isUnsafe && sequence is not null && definition.SpecialType != SpecialType.System_String;
@@ -281,6 +281,8 @@ internal sealed class DatabaseTypes
     /// <summary>What a type definition is, from its bases and interfaces: walked once per definition.</summary>
     private readonly struct Definition
     {
+        public static readonly Definition NeverAnObject = new(isSafe: true, isUnsafe: false, default, isWrapper: false, isEnumerable: false, elementOrdinal: -1);
+
         public Definition(bool isSafe, bool isUnsafe, DatabaseObjectKind kind, bool isWrapper, bool isEnumerable, int elementOrdinal)
         {
             ElementOrdinal = elementOrdinal;

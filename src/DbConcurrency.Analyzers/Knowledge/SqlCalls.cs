@@ -58,10 +58,9 @@ internal static class SqlCalls
         || name is "ExecuteScalar" or "ExecuteScalarAsync" or "ExecuteReader" or "ExecuteReaderAsync";
 
     /// <summary>Names that run SQL for its effect.</summary>
-    public static bool IsWriteName(string name)
-        => name is "Execute" or "ExecuteAsync" or "ExecuteNonQuery" or "ExecuteNonQueryAsync";
+    public static bool IsWriteName(string name) => WriteNames.Contains(name);
 
-    /// <summary>The names <see cref="IsWriteName"/> accepts, for a search of a body's text.</summary>
+    /// <summary>The names of the calls that run SQL for its effect, also searched for in a body's text.</summary>
     public static ImmutableArray<string> WriteNames { get; } = ImmutableArray.Create("Execute", "ExecuteAsync", "ExecuteNonQuery", "ExecuteNonQueryAsync");
 
     public static bool TryRead(IInvocationOperation invocation, FunctionBody body, DatabaseTypes types, out SqlCall call)

@@ -169,7 +169,7 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
 
     private static bool IsLoadName(string name) => LoadNames.Contains(name);
 
-    private static bool IsSaveName(string name) => name is "SaveChanges" or "SaveChangesAsync";
+    private static bool IsSaveName(string name) => SaveNames.Contains(name);
 
     private static string LineOf(IOperation operation)
         => (operation.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1).ToString(CultureInfo.InvariantCulture);
