@@ -19,7 +19,8 @@ if (only is not null)
     AnalyzerCost.Analyzers = AnalyzerCost.Analyzers.Where(a => a.SupportedDiagnostics[0].Id == only).ToImmutableArray();
 }
 
-// profile [--without-database] [N]: the analyzers alone, N times, for a sampling profiler (dotnet-trace) to attribute.
+// profile [--without-database] [N]: the analyzers alone, N times, each run's telemetry printed: for a sampling profiler
+// (dotnet-trace) to attribute, or to compare two builds.
 if (args.Length > 0 && args[0] == "profile")
 {
     var withDatabase = !args.Contains("--without-database");
@@ -33,7 +34,7 @@ if (args.Length > 0 && args[0] == "profile")
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        AnalyzerCost.RunAnalyzersOnly(compilation);
+        Console.WriteLine(AnalyzerCost.RunAnalyzersOnly(compilation));
     }
 
     return 0;

@@ -194,7 +194,6 @@ internal sealed class SingletonModel
     {
         var service = registration.ServiceType ?? registration.ImplementationType!;
         var role = registration.Method == "AddHostedService" ? "hosted service" : "singleton";
-        var root = Link(service, role);
         var registered = registration.ImplementationType ?? service;
         var types = _catalog.For(registration.Location.SourceTree);
         if (types.TryClassify(registered, out var match))
@@ -204,7 +203,7 @@ internal sealed class SingletonModel
             var objectLink = Link(match.ObjectType, Describe(match.Kind));
             chain = SymbolEqualityComparer.Default.Equals(registered, service) && SymbolEqualityComparer.Default.Equals(objectType, service)
                 ? ImmutableArray.Create(DatabaseMember.DisplayName(service) + " (singleton " + Describe(match.Kind) + ")")
-                : ImmutableArray.Create(root, objectLink);
+                : ImmutableArray.Create(Link(service, role), objectLink);
             return true;
         }
 
@@ -223,7 +222,8 @@ internal sealed class SingletonModel
         {
             if (TryResolve(resolved, MaxDepth, types, cancellationToken, out objectType, out var inner))
             {
-                chain = inner.Insert(0, root);
+                // Display strings are made only for what is reported: most singletons hold nothing.
+                chain = inner.Insert(0, Link(service, role));
                 return true;
             }
         }
