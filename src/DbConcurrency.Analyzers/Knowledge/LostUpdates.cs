@@ -88,13 +88,9 @@ internal static class LostUpdates
             return found;
         }
 
-        var flow = new ValueFlow(body);
-        foreach (var (read, _) in reads)
-        {
-            flow.AddSource(read.Invocation);
-        }
-
-        flow.Propagate();
+        // Traced only when a write sets a column from a value (not from itself, not guarded by a compare): the common
+        // safe write, SET total = total + @delta, needs no flow at all.
+        ValueFlow? flow = null;
         var reported = new HashSet<IOperation>();
         foreach (var (write, shape) in writes)
         {
@@ -116,6 +112,7 @@ internal static class LostUpdates
                             continue;
                         }
 
+                        flow ??= Trace(body, reads);
                         var source = wholeObject ? flow.SourceOfChangedMember(pair.Value, parameter) : flow.SourceOf(pair.Value);
                         if (source is null || reported.Contains(source))
                         {
@@ -141,6 +138,18 @@ internal static class LostUpdates
         }
 
         return found;
+    }
+
+    private static ValueFlow Trace(FunctionBody body, List<(SqlCall Call, SqlRead Shape)> reads)
+    {
+        var flow = new ValueFlow(body);
+        foreach (var (read, _) in reads)
+        {
+            flow.AddSource(read.Invocation);
+        }
+
+        flow.Propagate();
+        return flow;
     }
 
     /// <summary>Entities loaded in <paramref name="body"/> and changed from their own value before <paramref name="save"/>, the first save after the change.</summary>

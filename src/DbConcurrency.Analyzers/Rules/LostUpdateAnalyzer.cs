@@ -103,10 +103,11 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
 
     private static void AnalyzeEntityLoad(OperationAnalysisContext context, IInvocationOperation load, DatabaseTypes types, ConcurrencyTokens tokens)
     {
-        // Cheap first: a query on a context, in a body that saves.
-        if (!DatabaseOperations.TryGetTarget(load, types, aliases: null, out _, out var targetType)
-            || !types.TryClassify(targetType, out var target) || target.Kind != DatabaseObjectKind.Context
-            || !FunctionBody.NamesAny(FunctionBody.RootOf(load), SaveNames))
+        // Cheap first: a body that saves (a search of its text), then a query on a context (a first look at a type
+        // walks its bases and interfaces; most loops and ToLists are over plain collections in bodies that save nothing).
+        if (!FunctionBody.NamesAny(FunctionBody.RootOf(load), SaveNames)
+            || !DatabaseOperations.TryGetTarget(load, types, aliases: null, out _, out var targetType)
+            || !types.TryClassify(targetType, out var target) || target.Kind != DatabaseObjectKind.Context)
         {
             return;
         }
