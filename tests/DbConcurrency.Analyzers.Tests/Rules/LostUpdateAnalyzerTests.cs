@@ -200,6 +200,33 @@ public class LostUpdateAnalyzerTests
             Dbc007(0, "free", "shows", "the UPDATE on line 26"));
 
     [Fact]
+    public Task Ado_reader_column_read_by_name_is_followed()
+        => Verify.VerifyAsync(ReferenceSets.SqlClient, Usings.Replace("using Dapper;\n", "") + """
+            using Microsoft.Data.SqlClient;
+
+            public static class Stock
+            {
+                public static void Take(SqlConnection connection, int item)
+                {
+                    using var read = new SqlCommand("select quantity from stock where id = @id", connection);
+                    read.Parameters.AddWithValue("@id", item);
+                    int quantity;
+                    using (var reader = {|#0:read.ExecuteReader()|})
+                    {
+                        reader.Read();
+                        quantity = (int)reader["quantity"];
+                    }
+
+                    using var write = new SqlCommand("update stock set quantity = @quantity where id = @id", connection);
+                    write.Parameters.AddWithValue("@quantity", quantity - 1);
+                    write.Parameters.AddWithValue("@id", item);
+                    write.ExecuteNonQuery();
+                }
+            }
+            """,
+            Dbc007(0, "quantity", "stock", "the UPDATE on line 25"));
+
+    [Fact]
     public async Task The_write_is_the_additional_location()
     {
         var test = new Verify.Test
