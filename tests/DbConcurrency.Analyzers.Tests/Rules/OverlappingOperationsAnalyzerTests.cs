@@ -92,6 +92,30 @@ public class OverlappingOperationsAnalyzerTests
     }
 
     [Fact]
+    public async Task Tasks_written_into_an_array_or_list_on_one_context_are_reported()
+    {
+        await VerifyEfAsync("""
+            public static class Board
+            {
+                public static Task Counts(ShopContext db)
+                    => Task.WhenAll(new[] { db.Orders.CountAsync(), db.Customers.{|#0:CountAsync|}() });
+
+                public static async Task Lists(ShopContext db)
+                {
+                    var tasks = new List<Task> { db.Orders.ToListAsync(), db.Customers.{|#1:ToListAsync|}() };
+                    await Task.WhenAll(tasks);
+                }
+
+                public static Task Typed(ShopContext db)
+                    => Task.WhenAll(new Task[] { db.Orders.AnyAsync(), db.Customers.{|#2:AnyAsync|}() });
+            }
+            """,
+            Dbc004(0, "db", "ShopContext", "'CountAsync'", "'CountAsync' from line 26"),
+            Dbc004(1, "db", "ShopContext", "'ToListAsync'", "'ToListAsync' from line 30"),
+            Dbc004(2, "db", "ShopContext", "'AnyAsync'", "'AnyAsync' from line 35"));
+    }
+
+    [Fact]
     public async Task Select_starting_one_task_per_item_on_one_context_is_reported()
     {
         await VerifyEfAsync("""
