@@ -6,8 +6,8 @@ namespace DbConcurrency.Analyzers.Knowledge;
 /// <summary>
 /// Whether a read runs where the database keeps the row from changing under it until the write: a transaction
 /// at RepeatableRead, Serializable or Snapshot begun earlier in the same body, a <c>TransactionScope</c> (whose
-/// default is Serializable), or a batch that raised its own isolation level. A level we cannot read counts as
-/// isolating: the author chose it, and guessing would be a false positive.
+/// default is Serializable) that does not suppress the transaction, or a batch that raised its own isolation
+/// level. A level we cannot read counts as isolating: the author chose it, and guessing would be a false positive.
 /// </summary>
 internal static class Isolation
 {
@@ -21,6 +21,9 @@ internal static class Isolation
     private const int ScopeReadUncommitted = 3;
     private const int ScopeChaos = 5;
     private const int ScopeUnspecified = 6;
+
+    // System.Transactions.TransactionScopeOption.Suppress.
+    private const int ScopeSuppress = 2;
 
     public static bool IsIsolated(FunctionBody body, int position)
     {
@@ -71,6 +74,15 @@ internal static class Isolation
 
     private static bool ScopeIsolates(IObjectCreationOperation creation)
     {
+        foreach (var argument in creation.Arguments)
+        {
+            // TransactionScopeOption.Suppress: the code inside runs in no transaction at all.
+            if (argument.Parameter?.Type is { Name: "TransactionScopeOption" } && argument.Value.ConstantValue is { HasValue: true, Value: ScopeSuppress })
+            {
+                return false;
+            }
+        }
+
         foreach (var argument in creation.Arguments)
         {
             if (argument.Parameter?.Type is not { Name: "TransactionOptions" } || argument.ArgumentKind != ArgumentKind.Explicit)

@@ -303,6 +303,8 @@ public class LostUpdateAnalyzerTests
     [InlineData("using var transaction = connection.BeginTransaction();")]
     [InlineData("using var transaction = connection.BeginTransaction(IsolationLevel.ReadCommitted);")]
     [InlineData("using var scope = new TransactionScope(TransactionScopeOption.Required, new TransactionOptions { IsolationLevel = System.Transactions.IsolationLevel.ReadCommitted });")]
+    [InlineData("using var scope = new TransactionScope(TransactionScopeOption.Suppress);")]
+    [InlineData("using var scope = new TransactionScope(TransactionScopeOption.Suppress, TransactionScopeAsyncFlowOption.Enabled);")]
     public Task ReadCommitted_isolation_does_not_prevent_the_lost_update(string transaction)
         => Verify.VerifyAsync(ReferenceSets.NpgsqlDapper, Usings.Replace("using System.Transactions;\n", "") + """
             using System.Transactions;
@@ -410,6 +412,8 @@ public class LostUpdateAnalyzerTests
     [InlineData("using var transaction = connection.BeginTransaction(IsolationLevel.Snapshot);", "")]
     [InlineData("using var transaction = connection.BeginTransaction(level);", "")]
     [InlineData("using var scope = new TransactionScope();", "")]
+    [InlineData("using var scope = new TransactionScope(TransactionScopeOption.RequiresNew);", "")]
+    [InlineData("using var scope = new TransactionScope(TransactionScopeOption.Required, TransactionScopeAsyncFlowOption.Enabled);", "")]
     [InlineData("", " for update")]
     [InlineData("", " FOR NO KEY UPDATE")]
     [InlineData("""connection.Execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");""", "")]
