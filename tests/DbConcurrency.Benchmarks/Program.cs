@@ -26,7 +26,7 @@ if (args.Length > 0 && args[0] == "profile")
     var withDatabase = !args.Contains("--without-database");
     var times = args.Skip(1).Select(a => int.TryParse(a, out var n) && n < 1000 ? n : 0).FirstOrDefault(n => n > 0, 20);
     var compilation = AnalyzerCost.Compile(Corpus.Generate(200, withDatabase));
-    // The references bound once, as in "shares", where each run's clone shares them: their binding is the compiler's cost.
+    // The references bound once, as in "shares", where each run's compilation shares them: their binding is the compiler's cost.
     _ = compilation.GetDiagnostics();
     for (var i = 0; i < times; i++)
     {

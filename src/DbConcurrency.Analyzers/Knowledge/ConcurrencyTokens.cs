@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -16,6 +17,9 @@ namespace DbConcurrency.Analyzers.Knowledge;
 internal sealed class ConcurrencyTokens
 {
     private const string AnyProperty = "*";
+
+    // IsConcurrencyToken, UseXminAsConcurrencyToken and IsRowVersion contain these: the files to look in, found by text.
+    private static readonly ImmutableArray<string> ConfigurationWords = ImmutableArray.Create("ConcurrencyToken", "IsRowVersion");
 
     private readonly SemanticModels _models;
     private readonly object _gate = new();
@@ -79,11 +83,12 @@ internal sealed class ConcurrencyTokens
         var found = new HashSet<(ITypeSymbol, string)>(TokenComparer.Instance);
         foreach (var tree in _models.Compilation.SyntaxTrees)
         {
-            var root = tree.GetRoot(cancellationToken);
-            foreach (var node in root.DescendantNodes())
+            foreach (var token in IdentifierSearch.Find(tree, ConfigurationWords, cancellationToken))
             {
-                if (node is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } call
-                    || access.Name.Identifier.ValueText is not ("IsConcurrencyToken" or "IsRowVersion" or "UseXminAsConcurrencyToken"))
+                if (token.ValueText is not ("IsConcurrencyToken" or "IsRowVersion" or "UseXminAsConcurrencyToken")
+                    || token.Parent is not SimpleNameSyntax { Parent: MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax call } access } name
+                    || access.Name != name
+                    || call.Expression != access)
                 {
                     continue;
                 }

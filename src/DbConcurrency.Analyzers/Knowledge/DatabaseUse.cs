@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 
 namespace DbConcurrency.Analyzers.Knowledge;
 
@@ -30,6 +30,9 @@ internal static class DatabaseUse
         StringComparer.Ordinal,
         "DbConnection", "IDbConnection", "DbCommand", "IDbCommand", "DbDataReader", "IDataReader",
         "DbTransaction", "IDbTransaction", "DbBatch", "DbProviderFactory", "DbProviderFactories", "DbDataSource");
+
+    // Every name above contains one of these: where they stand in a file's text is where its names can be.
+    private static readonly ImmutableArray<string> AdoNetWords = ImmutableArray.Create("Db", "IDataReader");
 
     // Per tree, kept while the tree lives: the IDE re-reads only the file being edited.
     private static readonly ConditionalWeakTable<SyntaxTree, StrongBox<bool>> NamesAdoNet = new();
@@ -60,9 +63,9 @@ internal static class DatabaseUse
 
     private static bool ReadNames(SyntaxTree tree)
     {
-        foreach (var token in tree.GetRoot().DescendantTokens())
+        foreach (var token in IdentifierSearch.Find(tree, AdoNetWords, CancellationToken.None))
         {
-            if (token.IsKind(SyntaxKind.IdentifierToken) && AdoNetNames.Contains(token.ValueText))
+            if (AdoNetNames.Contains(token.ValueText))
             {
                 return true;
             }

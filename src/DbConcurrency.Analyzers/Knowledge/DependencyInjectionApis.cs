@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -106,6 +108,52 @@ internal sealed class DependencyInjectionApis
            || name.EndsWith("Scoped", StringComparison.Ordinal)
            || name.EndsWith("Transient", StringComparison.Ordinal)
            || name is "AddHostedService" or "AddDbContext" or "AddDbContextPool" or "AddDbContextFactory" or "AddPooledDbContextFactory" or "Describe" or "DescribeKeyed";
+
+    // Every name IsRegistrationName accepts, and ServiceDescriptor, contains one of these: where they stand in a file's
+    // text is where its registration calls can be.
+    private static readonly ImmutableArray<string> RegistrationWords = ImmutableArray.Create(
+        "Singleton", "Scoped", "Transient", "HostedService", "DbContext", "Describe", "ServiceDescriptor");
+
+    /// <summary>
+    /// The calls in <paramref name="tree"/> that <see cref="MayRegister"/> accepts, in document order (a call before
+    /// the calls inside it). Found from where the registration names stand in the file's text, not by a walk of its
+    /// nodes: every file of a compilation is searched, and few name a registration at all.
+    /// </summary>
+    public static List<SyntaxNode> FindRegistrationCalls(SyntaxTree tree, CancellationToken cancellationToken)
+    {
+        var calls = new List<SyntaxNode>();
+        HashSet<SyntaxNode>? seen = null;
+        foreach (var token in IdentifierSearch.Find(tree, RegistrationWords, cancellationToken))
+        {
+            if (CallNamedBy(token) is { } call && MayRegister(call) && (seen ??= new HashSet<SyntaxNode>()).Add(call))
+            {
+                calls.Add(call);
+            }
+        }
+
+        // A chain's outer call starts where its inner one does and is longer: it comes first, as in a walk.
+        calls.Sort(static (x, y) => x.SpanStart != y.SpanStart ? x.SpanStart.CompareTo(y.SpanStart) : y.Span.Length.CompareTo(x.Span.Length));
+        return calls;
+    }
+
+    /// <summary>The call or creation <paramref name="token"/> is the method or type name of, as <see cref="MayRegister"/> reads it.</summary>
+    private static SyntaxNode? CallNamedBy(SyntaxToken token)
+    {
+        if (token.Parent is not SimpleNameSyntax name)
+        {
+            return null;
+        }
+
+        return name.Parent switch
+        {
+            MemberAccessExpressionSyntax access when access.Name == name && access.Parent is InvocationExpressionSyntax invocation && invocation.Expression == access => invocation,
+            MemberBindingExpressionSyntax binding when binding.Name == name && binding.Parent is InvocationExpressionSyntax invocation && invocation.Expression == binding => invocation,
+            InvocationExpressionSyntax invocation when invocation.Expression == name => invocation,
+            ObjectCreationExpressionSyntax creation when creation.Type == name => creation,
+            QualifiedNameSyntax qualified when qualified.Right == name && qualified.Parent is ObjectCreationExpressionSyntax creation && creation.Type == qualified => creation,
+            _ => null,
+        };
+    }
 
     /// <summary>
     /// A cheap syntactic test before any binding: a call named like a registration method

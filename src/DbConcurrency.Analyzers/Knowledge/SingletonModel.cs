@@ -527,13 +527,8 @@ internal sealed class SingletonModel
     private static Candidates Scan(SyntaxTree tree)
     {
         var builder = ImmutableArray.CreateBuilder<Candidate>();
-        foreach (var node in tree.GetRoot().DescendantNodes())
+        foreach (var node in DependencyInjectionApis.FindRegistrationCalls(tree, CancellationToken.None))
         {
-            if (!DependencyInjectionApis.MayRegister(node))
-            {
-                continue;
-            }
-
             var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
             var namesType = false;
             ImmutableHashSet<string>.Builder? factoryNames = null;

@@ -43,6 +43,19 @@ public class DatabaseUseTests
         => Assert.True(DatabaseUse.IsPossible(Compile(ReferenceSets.Net80, Plain, $"public sealed class Repository({type} db) {{ }}")));
 
     [Fact]
+    public void ADO_NET_names_in_comments_strings_and_longer_names_are_not_code_naming_the_types()
+        => Assert.False(DatabaseUse.IsPossible(Compile(ReferenceSets.Net80, Plain, """
+            /// <summary>Formerly held an IDbConnection; see DbConnectionPool.</summary>
+            public static class Notes
+            {
+                // DbCommand and IDataReader were removed.
+                public const string Was = "System.Data.Common.DbConnection";
+                public static int MyDbConnectionCount;
+                public static string DbTransactionLog() => $"{nameof(MyDbConnectionCount)}: DbBatch";
+            }
+            """)));
+
+    [Fact]
     public async Task A_static_ADO_NET_connection_whose_provider_is_injected_from_another_project_is_still_reported()
     {
         // The repository project of a layered solution: System.Data only, the provider comes at the composition root.
