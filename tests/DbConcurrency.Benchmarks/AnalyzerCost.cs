@@ -125,16 +125,11 @@ internal static class AnalyzerCost
     }
 
     /// <summary>
-    /// The analyzers over a fresh copy of the compilation, and each rule's telemetry for that run: what a sampling
-    /// profiler attributes, and figures to compare two builds by (run them in turns: this machine's speed drifts).
+    /// One run as "shares" makes it, and each rule's telemetry for that run: for a sampling profiler to attribute, and
+    /// figures to compare two builds by (run them in turns: this machine's speed drifts).
     /// </summary>
-    public static string RunAnalyzersOnly(CSharpCompilation compilation)
-    {
-        var result = Fresh(compilation)
-            .WithAnalyzers(Analyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true))
-            .GetAnalysisResultAsync(CancellationToken.None).GetAwaiter().GetResult();
-        return string.Join(", ", Analyzers.Select(a => a.SupportedDiagnostics[0].Id + " " + result.AnalyzerTelemetryInfo[a].ExecutionTime.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture)));
-    }
+    public static string RunOnce(CSharpCompilation compilation)
+        => string.Join(", ", Run(compilation).Rules.Select(rule => rule.Key + " " + rule.Value.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture)));
 
     private static TimeSpan Median(List<TimeSpan> values)
     {

@@ -19,22 +19,19 @@ if (only is not null)
     AnalyzerCost.Analyzers = AnalyzerCost.Analyzers.Where(a => a.SupportedDiagnostics[0].Id == only).ToImmutableArray();
 }
 
-// profile [--without-database] [N]: the analyzers alone, N times, each run's telemetry printed: for a sampling profiler
+// profile [--without-database] [N]: N runs as "shares" makes them, each run's telemetry printed: for a sampling profiler
 // (dotnet-trace) to attribute, or to compare two builds.
 if (args.Length > 0 && args[0] == "profile")
 {
     var withDatabase = !args.Contains("--without-database");
     var times = args.Skip(1).Select(a => int.TryParse(a, out var n) && n < 1000 ? n : 0).FirstOrDefault(n => n > 0, 20);
     var compilation = AnalyzerCost.Compile(Corpus.Generate(200, withDatabase));
+
     // The references bound once, as in "shares", where each run's compilation shares them: their binding is the compiler's cost.
     _ = compilation.GetDiagnostics();
     for (var i = 0; i < times; i++)
     {
-        // As in "shares": each run starts on a collected heap.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        Console.WriteLine(AnalyzerCost.RunAnalyzersOnly(compilation));
+        Console.WriteLine(AnalyzerCost.RunOnce(compilation));
     }
 
     return 0;

@@ -38,7 +38,7 @@ internal sealed class CaptureReach
 
     /// <param name="databaseTypeNames">The simple names of the catalog's database types.</param>
     /// <param name="factories">The names each registration with a factory lambda mentions.</param>
-    public static CaptureReach Create(IEnumerable<SyntaxTree> trees, IEnumerable<string> databaseTypeNames, IReadOnlyList<ImmutableHashSet<string>> factories)
+    public static CaptureReach Create(IEnumerable<SyntaxTree> trees, IEnumerable<string> databaseTypeNames, IReadOnlyList<HashSet<string>> factories)
     {
         var classes = new List<ClassShape>();
         foreach (var tree in trees)
@@ -94,7 +94,7 @@ internal sealed class CaptureReach
             list.Add(shape);
         }
 
-        var unusedFactories = new List<ImmutableHashSet<string>>(factories);
+        var unusedFactories = new List<HashSet<string>>(factories);
         do
         {
             while (pending.Count > 0)

@@ -529,9 +529,9 @@ internal sealed class SingletonModel
         var builder = ImmutableArray.CreateBuilder<Candidate>();
         foreach (var node in DependencyInjectionApis.FindRegistrationCalls(tree, CancellationToken.None))
         {
-            var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+            var names = new HashSet<string>(StringComparer.Ordinal);
             var namesType = false;
-            ImmutableHashSet<string>.Builder? factoryNames = null;
+            HashSet<string>? factoryNames = null;
             foreach (var descendant in node.DescendantNodes())
             {
                 switch (descendant)
@@ -552,7 +552,7 @@ internal sealed class SingletonModel
                 }
             }
 
-            builder.Add(new Candidate(node.Span, names.ToImmutable(), namesNoType: !namesType, factoryNames?.ToImmutable(), KindOf(node)));
+            builder.Add(new Candidate(node.Span, names, namesNoType: !namesType, factoryNames, KindOf(node)));
         }
 
         return new Candidates(builder.ToImmutable());
@@ -567,9 +567,9 @@ internal sealed class SingletonModel
     /// The service a factory registers, named by the call's type arguments (<c>AddSingleton&lt;IFoo&gt;(sp => …)</c>)
     /// or a <c>typeof</c> argument (<c>AddScoped(typeof(IFoo), sp => …)</c>).
     /// </summary>
-    private static ImmutableHashSet<string>.Builder FactoryNamesOf(SyntaxNode node)
+    private static HashSet<string> FactoryNamesOf(SyntaxNode node)
     {
-        var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+        var names = new HashSet<string>(StringComparer.Ordinal);
         if (node is not InvocationExpressionSyntax invocation)
         {
             return names;
@@ -591,7 +591,7 @@ internal sealed class SingletonModel
         return names;
     }
 
-    private static void AddNames(SyntaxNode node, ImmutableHashSet<string>.Builder names)
+    private static void AddNames(SyntaxNode node, HashSet<string> names)
     {
         foreach (var name in node.DescendantNodesAndSelf())
         {
@@ -726,7 +726,7 @@ internal sealed class SingletonModel
                 return _reach;
             }
 
-            var factories = new List<ImmutableHashSet<string>>();
+            var factories = new List<HashSet<string>>();
             foreach (var (_, candidate) in Index().All)
             {
                 if (candidate.FactoryNames is { } factory)
@@ -902,10 +902,13 @@ internal sealed class SingletonModel
         public ImmutableArray<Candidate> Calls { get; }
     }
 
-    /// <summary>A call that may register a service: where it is, and which names its text mentions.</summary>
+    /// <summary>
+    /// A call that may register a service: where it is, and which names its text mentions. Kept with its tree and read
+    /// by every compilation and thread that has the tree: its sets are never changed once built.
+    /// </summary>
     private sealed class Candidate
     {
-        public Candidate(Microsoft.CodeAnalysis.Text.TextSpan span, ImmutableHashSet<string> names, bool namesNoType, ImmutableHashSet<string>? factoryNames, CallKind kind)
+        public Candidate(Microsoft.CodeAnalysis.Text.TextSpan span, HashSet<string> names, bool namesNoType, HashSet<string>? factoryNames, CallKind kind)
         {
             FactoryNames = factoryNames;
             Kind = kind;
@@ -916,7 +919,7 @@ internal sealed class SingletonModel
 
         public Microsoft.CodeAnalysis.Text.TextSpan Span { get; }
 
-        public ImmutableHashSet<string> Names { get; }
+        public HashSet<string> Names { get; }
 
         /// <summary><c>AddSingleton(instance)</c>: the service type is inferred, no name in the text says which.</summary>
         public bool NamesNoType { get; }
@@ -925,7 +928,7 @@ internal sealed class SingletonModel
         /// When a lambda builds the service, the names it mentions and the service's: what it resolves is known only once
         /// bound, so every one of them may lead on. Null for a call without a factory.
         /// </summary>
-        public ImmutableHashSet<string>? FactoryNames { get; }
+        public HashSet<string>? FactoryNames { get; }
 
         /// <summary>The lifetimes the call can register, as its name says: questions about other lifetimes skip it unbound.</summary>
         public CallKind Kind { get; }
