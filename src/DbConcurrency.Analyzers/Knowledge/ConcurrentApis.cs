@@ -27,7 +27,7 @@ internal readonly struct ConcurrentDelegate
 /// <summary>
 /// The APIs that run a delegate concurrently — with other invocations of itself or with the code that
 /// started it — resolved once per compilation: <c>Parallel</c>, <c>Task.Run</c>, <c>TaskFactory.StartNew</c>,
-/// <c>Thread</c>, <c>ThreadPool</c>, PLINQ, timers, ASP.NET Core endpoint handlers, message handlers (<see cref="MessageHandlers"/>), and the user's own
+/// <c>Thread</c>, <c>ThreadPool</c>, PLINQ, timers, ASP.NET Core endpoint handlers and inline middleware, message handlers (<see cref="MessageHandlers"/>), and the user's own
 /// (<c>dotnet_code_quality.DBC.concurrent_methods</c>). Per-worker state delegates (<c>localInit</c>,
 /// <c>localFinally</c>) are not bodies: what they create belongs to one worker.
 /// </summary>
@@ -48,6 +48,8 @@ internal sealed class ConcurrentApis
     private readonly INamedTypeSymbol? _threadingTimer;
     private readonly INamedTypeSymbol? _timersTimer;
     private readonly INamedTypeSymbol? _endpoints;
+    private readonly INamedTypeSymbol? _useMiddleware;
+    private readonly INamedTypeSymbol? _runMiddleware;
     private readonly Compilation _compilation;
     private readonly AnalyzerConfigOptionsProvider _options;
     private readonly ConcurrentDictionary<string, ImmutableHashSet<(INamedTypeSymbol Type, string Method)>> _configured = new();
@@ -68,6 +70,8 @@ internal sealed class ConcurrentApis
         _threadingTimer = KnownTypes.ResolveOne(compilation, "System.Threading.Timer");
         _timersTimer = KnownTypes.ResolveOne(compilation, "System.Timers.Timer");
         _endpoints = KnownTypes.ResolveOne(compilation, "Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions");
+        _useMiddleware = KnownTypes.ResolveOne(compilation, "Microsoft.AspNetCore.Builder.UseExtensions");
+        _runMiddleware = KnownTypes.ResolveOne(compilation, "Microsoft.AspNetCore.Builder.RunExtensions");
         _messages = new MessageHandlers(compilation, options);
         _resolveConfigured = ResolveConfigured;
         _anyConfigured = AnalyzerSettings.IsSetAnywhere(compilation, options, ConcurrentMethodsKey);
@@ -151,6 +155,17 @@ internal sealed class ConcurrentApis
         if (Is(type, _endpoints) && EndpointMethods.Contains(method.Name))
         {
             return Collect(invocation.Arguments, "a " + method.Name + " handler", static parameter => parameter.Name is "handler" or "requestDelegate");
+        }
+
+        // Inline middleware: app.Use(async (context, next) => …) and app.Run(context => …) run once per request.
+        if (Is(type, _useMiddleware) && method.Name == "Use")
+        {
+            return Collect(invocation.Arguments, "an app.Use middleware", static parameter => parameter.Name == "middleware");
+        }
+
+        if (Is(type, _runMiddleware) && method.Name == "Run")
+        {
+            return Collect(invocation.Arguments, "an app.Run handler", static parameter => parameter.Name == "handler");
         }
 
         if (IsConfigured(invocation, type, method.Name))

@@ -202,6 +202,45 @@ public class ConcurrentDelegateCaptureAnalyzerTests
     }
 
     [Fact]
+    public async Task Inline_middleware_capturing_one_connection_for_every_request_is_reported()
+    {
+        await Verify.VerifyAsync(ReferenceSets.AspNetCore8, """
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using Microsoft.Extensions.DependencyInjection;
+            using Npgsql;
+
+            public static class Pipeline
+            {
+                public static void Configure(WebApplication app, NpgsqlConnection connection)
+                {
+                    app.Use(async (context, next) =>
+                    {
+                        await using var command = new NpgsqlCommand("insert into hits (path) values ($1)", {|#0:connection|});
+                        command.Parameters.AddWithValue(context.Request.Path.Value ?? "");
+                        await command.ExecuteNonQueryAsync();
+                        await next(context);
+                    });
+
+                    // Per request: the data source hands each request its own connection.
+                    app.Use(async (context, next) =>
+                    {
+                        await using var own = await context.RequestServices.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
+                        await using var command = own.CreateCommand();
+                        command.CommandText = "select 1";
+                        await command.ExecuteNonQueryAsync();
+                        await next(context);
+                    });
+
+                    app.Run(async context => await context.Response.WriteAsync({|#1:connection|}.State.ToString()));
+                }
+            }
+            """,
+            Captured(0, "connection", "NpgsqlConnection", "an app.Use middleware"),
+            Captured(1, "connection", "NpgsqlConnection", "an app.Run handler"));
+    }
+
+    [Fact]
     public async Task Endpoint_handler_capturing_one_connection_for_every_request_is_reported()
     {
         await Verify.VerifyAsync(ReferenceSets.AspNetCore8, """
