@@ -61,15 +61,19 @@ internal sealed class FunctionBody
     /// </summary>
     public static bool NamesAny(IOperation root, ImmutableArray<string> names)
     {
-        var syntax = root.Syntax;
-        var text = syntax.SyntaxTree.GetText().ToString(syntax.Span);
+        var span = root.Syntax.Span;
+
+        // The whole file's string (a parsed file's own, not a copy), searched within the body's bounds.
+        var text = root.Syntax.SyntaxTree.GetText().ToString();
         foreach (var name in names)
         {
-            for (var at = text.IndexOf(name, StringComparison.Ordinal); at >= 0; at = text.IndexOf(name, at + name.Length, StringComparison.Ordinal))
+            for (var at = text.IndexOf(name, span.Start, span.Length, StringComparison.Ordinal);
+                 at >= 0 && at + name.Length <= span.End;
+                 at = text.IndexOf(name, at + name.Length, span.End - at - name.Length, StringComparison.Ordinal))
             {
                 var end = at + name.Length;
-                if ((at == 0 || !SyntaxFacts.IsIdentifierPartCharacter(text[at - 1]))
-                    && (end == text.Length || !SyntaxFacts.IsIdentifierPartCharacter(text[end])))
+                if ((at == span.Start || !SyntaxFacts.IsIdentifierPartCharacter(text[at - 1]))
+                    && (end == span.End || !SyntaxFacts.IsIdentifierPartCharacter(text[end])))
                 {
                     return true;
                 }
