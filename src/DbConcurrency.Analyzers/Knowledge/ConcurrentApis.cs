@@ -283,8 +283,5 @@ internal sealed class ConcurrentApis
         return builder.ToImmutable();
     }
 
-    // Every call and creation in the compilation comes through here, mostly to none of these types: the names,
-    // compared first, tell them apart without going to the symbols.
-    private static bool Is(INamedTypeSymbol? type, INamedTypeSymbol? known)
-        => known is not null && type is not null && type.Name == known.Name && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, known);
+    private static bool Is(INamedTypeSymbol? type, INamedTypeSymbol? known) => KnownTypes.IsDefinitionOf(type, known);
 }

@@ -121,11 +121,11 @@ internal sealed class DependencyInjectionApis
     /// </summary>
     public static List<SyntaxNode> FindRegistrationCalls(SyntaxTree tree, CancellationToken cancellationToken)
     {
+        // A call has one name, and each name is found once: each call comes once.
         var calls = new List<SyntaxNode>();
-        HashSet<SyntaxNode>? seen = null;
         foreach (var token in IdentifierSearch.Find(tree, RegistrationWords, cancellationToken))
         {
-            if (CallNamedBy(token) is { } call && MayRegister(call) && (seen ??= new HashSet<SyntaxNode>()).Add(call))
+            if (CallNamedBy(token) is { } call && MayRegister(call))
             {
                 calls.Add(call);
             }

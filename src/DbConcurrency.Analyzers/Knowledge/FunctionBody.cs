@@ -67,8 +67,9 @@ internal sealed class FunctionBody
         var text = root.Syntax.SyntaxTree.GetText().ToString();
         foreach (var name in names)
         {
+            // A match lies wholly within the range searched: the next search starts past it, inside the body.
             for (var at = text.IndexOf(name, span.Start, span.Length, StringComparison.Ordinal);
-                 at >= 0 && at + name.Length <= span.End;
+                 at >= 0;
                  at = text.IndexOf(name, at + name.Length, span.End - at - name.Length, StringComparison.Ordinal))
             {
                 var end = at + name.Length;

@@ -29,6 +29,14 @@ internal static class KnownTypes
     }
 
     /// <summary>
+    /// True when <paramref name="type"/> is, or is constructed from, <paramref name="known"/> (a type resolved once per
+    /// compilation). Asked of every call and creation, mostly about other types: the names, compared first, tell
+    /// those apart without going to the symbols.
+    /// </summary>
+    public static bool IsDefinitionOf(INamedTypeSymbol? type, INamedTypeSymbol? known)
+        => known is not null && type is not null && type.Name == known.Name && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, known);
+
+    /// <summary>
     /// True when <paramref name="type"/> is <paramref name="name"/> declared in the namespace
     /// <paramref name="dottedNamespace"/>: for the framework's own shapes (Lazy, tuples, ThreadLocal), which
     /// every compilation has and no rule needs as symbols. Compares names in place; nothing is allocated.

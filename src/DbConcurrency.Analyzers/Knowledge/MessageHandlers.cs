@@ -251,6 +251,5 @@ internal sealed class MessageHandlers
         };
     }
 
-    private static bool Is(INamedTypeSymbol? type, INamedTypeSymbol? known)
-        => known is not null && SymbolEqualityComparer.Default.Equals(type?.OriginalDefinition, known);
+    private static bool Is(INamedTypeSymbol? type, INamedTypeSymbol? known) => KnownTypes.IsDefinitionOf(type, known);
 }
