@@ -20,9 +20,10 @@ internal static class Floor
         ("invocation", new Empty(context => context.RegisterOperationAction(_ => { }, OperationKind.Invocation))),
         ("type", new Empty(context => context.RegisterSymbolAction(_ => { }, SymbolKind.NamedType))),
         ("block", new Empty(context => context.RegisterOperationBlockAction(_ => { }))),
-        // The first diagnostic reported in a file makes the driver walk that file for [GeneratedCode] (the rules skip
-        // generated code), and charges the walk to whichever analyzer reported first. This reports in the files
-        // where the rules do (the bug modules), so the walk is measured on its own.
+        // For an analyzer that leaves generated code to the driver (GeneratedCodeAnalysisFlags.None), the first
+        // diagnostic reported in a file makes the driver walk that file for [GeneratedCode], and charges the walk to
+        // the analyzer. This reports in the files where the rules do (the bug modules): what the rules would pay if
+        // they did not tell generated code themselves (Knowledge/GeneratedCode).
         ("report-in-files-with-findings", new Empty(context => context.RegisterSymbolAction(
             symbol =>
             {

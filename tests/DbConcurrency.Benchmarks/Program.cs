@@ -84,7 +84,7 @@ foreach (var (index, (name, withDatabase, references, target)) in corpora.Index(
     foreach (var (callback, time) in AnalyzerCost.MeasureFloor(compilation, runs))
     {
         var what = callback.StartsWith("report", StringComparison.Ordinal)
-            ? "one diagnostic in each file with findings, the driver's generated-code check of the file"
+            ? "not paid by the rules: the driver's generated-code check of each file with findings, for an analyzer that leaves it to the driver"
             : $"an empty {callback} callback";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ({what}: {time.TotalMilliseconds:F1} ms, {measurement.Share(time):P2})"));
     }

@@ -30,6 +30,7 @@ internal sealed class DatabaseTypeCatalog
         _compilation = compilation;
         _options = options;
         _default = @default;
+        GeneratedCode = new GeneratedCode(options);
 
         // Made once: a lambda at the call site would allocate a closure for every symbol asked about.
         _createConfigured = CreateConfigured;
@@ -88,6 +89,9 @@ internal sealed class DatabaseTypeCatalog
                 start(compilationStart, catalog);
             }
         });
+
+    /// <summary>Which code is generated: judged once per tree for every rule.</summary>
+    public GeneratedCode GeneratedCode { get; }
 
     /// <summary>The type model that applies to code in <paramref name="tree"/>.</summary>
     public DatabaseTypes For(SyntaxTree? tree)

@@ -39,7 +39,8 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
     public override void Initialize(AnalysisContext context)
     {
         context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // Generated code is left out by the rules themselves (GeneratedCode), more cheaply than the driver would.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze | GeneratedCodeAnalysisFlags.ReportDiagnostics);
         DatabaseTypeCatalog.RegisterCompilationStart(context, static (start, catalog) =>
         {
             var compilation = start.Compilation;
@@ -58,15 +59,15 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
 
         if (SqlCalls.IsReadName(invocation.TargetMethod.Name) && !LeavesTheBody(invocation))
         {
-            AnalyzeSqlRead(context, invocation, catalog.For(invocation.Syntax.SyntaxTree));
+            AnalyzeSqlRead(context, invocation, catalog.For(invocation.Syntax.SyntaxTree), catalog.GeneratedCode);
         }
         else if (IsEntityLoad(invocation))
         {
-            AnalyzeEntityLoad(context, invocation, catalog.For(invocation.Syntax.SyntaxTree), tokens.Value);
+            AnalyzeEntityLoad(context, invocation, catalog.For(invocation.Syntax.SyntaxTree), tokens.Value, catalog.GeneratedCode);
         }
     }
 
-    private static void AnalyzeSqlRead(OperationAnalysisContext context, IInvocationOperation read, DatabaseTypes types)
+    private static void AnalyzeSqlRead(OperationAnalysisContext context, IInvocationOperation read, DatabaseTypes types, GeneratedCode generated)
     {
         // Cheap first: a call that runs SQL (Dapper, or a command's Execute*) in a body that also runs a write.
         var method = read.TargetMethod;
@@ -88,9 +89,15 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
         {
             if (lost.Read.Invocation.Syntax == read.Syntax)
             {
+                var location = read.Syntax.GetLocation();
+                if (generated.Contains(location, context.CancellationToken))
+                {
+                    return;
+                }
+
                 context.ReportDiagnostic(Diagnostic.Create(
                     Descriptors.LostUpdate,
-                    read.Syntax.GetLocation(),
+                    location,
                     additionalLocations: new[] { lost.Write.Invocation.Syntax.GetLocation() },
                     SqlForm,
                     lost.Assignment.Column,
@@ -101,7 +108,7 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void AnalyzeEntityLoad(OperationAnalysisContext context, IInvocationOperation load, DatabaseTypes types, ConcurrencyTokens tokens)
+    private static void AnalyzeEntityLoad(OperationAnalysisContext context, IInvocationOperation load, DatabaseTypes types, ConcurrencyTokens tokens, GeneratedCode generated)
     {
         // Cheap first: a body that saves (a search of its text), then a query on a context (a first look at a type
         // walks its bases and interfaces; most loops and ToLists are over plain collections in bodies that save nothing).
@@ -125,9 +132,15 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
             {
                 if (lost.Load.Syntax == load.Syntax)
                 {
+                    var location = load.Syntax.GetLocation();
+                    if (generated.Contains(location, context.CancellationToken))
+                    {
+                        return;
+                    }
+
                     context.ReportDiagnostic(Diagnostic.Create(
                         Descriptors.LostUpdate,
-                        load.Syntax.GetLocation(),
+                        location,
                         additionalLocations: new[] { lost.Change.Syntax.GetLocation() },
                         EntityForm,
                         lost.Property.Name,

@@ -28,7 +28,8 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
     public override void Initialize(AnalysisContext context)
     {
         context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // Generated code is left out by the rules themselves (GeneratedCode), more cheaply than the driver would.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze | GeneratedCodeAnalysisFlags.ReportDiagnostics);
         DatabaseTypeCatalog.RegisterCompilationStart(context, (start, catalog) =>
         {
             // Most bodies start no asynchronous database operation: the driver's own walk finds the ones that
@@ -49,7 +50,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                     OperationKind.Invocation);
                 blockStart.RegisterOperationBlockEndAction(block =>
                 {
-                    if (!startsOperation)
+                    if (!startsOperation || block.OperationBlocks.IsEmpty || catalog.GeneratedCode.IsGenerated(block.OperationBlocks[0].Syntax.SyntaxTree))
                     {
                         return;
                     }
@@ -58,7 +59,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                     {
                         if (operation is IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)
                         {
-                            new Function(block, types, operation).Analyze();
+                            new Function(block, catalog.GeneratedCode, types, operation).Analyze();
                         }
                     }
                 });
@@ -115,14 +116,16 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
     private sealed class Function
     {
         private readonly OperationBlockAnalysisContext _context;
+        private readonly GeneratedCode _generated;
         private readonly DatabaseTypes _types;
         private readonly IOperation _body;
         private readonly Dictionary<ISymbol, ISymbol> _aliases;
         private readonly List<Started> _started = new();
 
-        public Function(OperationBlockAnalysisContext context, DatabaseTypes types, IOperation body, Dictionary<ISymbol, ISymbol>? aliases = null)
+        public Function(OperationBlockAnalysisContext context, GeneratedCode generated, DatabaseTypes types, IOperation body, Dictionary<ISymbol, ISymbol>? aliases = null)
         {
             _context = context;
+            _generated = generated;
             _types = types;
             _body = body;
             _aliases = aliases ?? DatabaseOperations.FindAliases(body, types);
@@ -143,7 +146,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                         break;
 
                     case ILocalFunctionOperation { Body: { } localBody }:
-                        new Function(_context, _types, localBody, _aliases).Analyze();
+                        new Function(_context, _generated, _types, localBody, _aliases).Analyze();
                         break;
                 }
             }
@@ -151,7 +154,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
 
         private void AnalyzeNested(IAnonymousFunctionOperation function, IBlockOperation body)
         {
-            new Function(_context, _types, body, _aliases).Analyze();
+            new Function(_context, _generated, _types, body, _aliases).Analyze();
 
             // items.Select(x => db.FindAsync(x)): every item starts one, and whoever consumes the tasks
             // (Task.WhenAll, ToList) has them all running at once.
@@ -278,6 +281,11 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             var location = invocation.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access }
                 ? access.Name.GetLocation()
                 : invocation.Syntax.GetLocation();
+            if (_generated.Contains(location, _context.CancellationToken))
+            {
+                return;
+            }
+
             _context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.OverlappingOperations,
                 location,

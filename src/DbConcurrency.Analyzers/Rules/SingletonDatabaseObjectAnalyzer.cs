@@ -40,20 +40,21 @@ public sealed class SingletonDatabaseObjectAnalyzer : DiagnosticAnalyzer
     public override void Initialize(AnalysisContext context)
     {
         context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // Generated code is left out by the rules themselves (GeneratedCode), more cheaply than the driver would.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze | GeneratedCodeAnalysisFlags.ReportDiagnostics);
         DatabaseTypeCatalog.RegisterCompilationStart(context, (start, catalog) =>
         {
             var apis = DependencyInjectionApis.Create(start.Compilation);
             var model = new SingletonModel(start.Compilation, catalog, apis, GuardApis.Create(start.Compilation));
-            start.RegisterSymbolAction(symbol => AnalyzeType(symbol, model), SymbolKind.NamedType);
+            start.RegisterSymbolAction(symbol => AnalyzeType(symbol, model, catalog.GeneratedCode), SymbolKind.NamedType);
             if (apis.HasRegistrations)
             {
-                start.RegisterOperationAction(operation => AnalyzeRegistration(operation, apis, model), OperationKind.Invocation, OperationKind.ObjectCreation);
+                start.RegisterOperationAction(operation => AnalyzeRegistration(operation, apis, model, catalog.GeneratedCode), OperationKind.Invocation, OperationKind.ObjectCreation);
             }
         });
     }
 
-    private static void AnalyzeType(SymbolAnalysisContext context, SingletonModel model)
+    private static void AnalyzeType(SymbolAnalysisContext context, SingletonModel model, GeneratedCode generated)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (type.TypeKind != TypeKind.Class
@@ -70,6 +71,11 @@ public sealed class SingletonDatabaseObjectAnalyzer : DiagnosticAnalyzer
         var root = SingletonModel.Link(type, roleText);
         foreach (var capture in model.CapturesOf(type, context.CancellationToken))
         {
+            if (generated.Contains(capture.Member.Locations[0], context.CancellationToken))
+            {
+                continue;
+            }
+
             var what = capture.Member switch
             {
                 IParameterSymbol => "Parameter",
@@ -87,7 +93,7 @@ public sealed class SingletonDatabaseObjectAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void AnalyzeRegistration(OperationAnalysisContext context, DependencyInjectionApis apis, SingletonModel model)
+    private static void AnalyzeRegistration(OperationAnalysisContext context, DependencyInjectionApis apis, SingletonModel model, GeneratedCode generated)
     {
         // Most calls are not registrations, told by name; AddScoped, TryAddTransient, ServiceDescriptor.Scoped: the name
         // fixes a lifetime that is not the singleton's.
@@ -99,6 +105,7 @@ public sealed class SingletonDatabaseObjectAnalyzer : DiagnosticAnalyzer
 
         if (!apis.TryGetRegistration(context.Operation, out var registration)
             || registration is not { Lifetime: ServiceLifetime.Singleton }
+            || generated.Contains(registration.Location, context.CancellationToken)
             || !model.TryExplain(registration, context.CancellationToken, out var objectType, out var chain))
         {
             return;

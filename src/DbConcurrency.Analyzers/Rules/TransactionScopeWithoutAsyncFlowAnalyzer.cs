@@ -25,7 +25,8 @@ public sealed class TransactionScopeWithoutAsyncFlowAnalyzer : DiagnosticAnalyze
     public override void Initialize(AnalysisContext context)
     {
         context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // Generated code is left out by the rules themselves (GeneratedCode), more cheaply than the driver would.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze | GeneratedCodeAnalysisFlags.ReportDiagnostics);
         context.RegisterCompilationStartAction(start =>
         {
             var scopeType = KnownTypes.ResolveOne(start.Compilation, TransactionScopeTypeName);
@@ -35,11 +36,12 @@ public sealed class TransactionScopeWithoutAsyncFlowAnalyzer : DiagnosticAnalyze
                 return;
             }
 
-            start.RegisterOperationAction(operation => AnalyzeCreation(operation, scopeType, flowOption), OperationKind.ObjectCreation);
+            var generated = new GeneratedCode(start.Options.AnalyzerConfigOptionsProvider);
+            start.RegisterOperationAction(operation => AnalyzeCreation(operation, scopeType, flowOption, generated), OperationKind.ObjectCreation);
         });
     }
 
-    private static void AnalyzeCreation(OperationAnalysisContext context, INamedTypeSymbol scopeType, INamedTypeSymbol flowOption)
+    private static void AnalyzeCreation(OperationAnalysisContext context, INamedTypeSymbol scopeType, INamedTypeSymbol flowOption, GeneratedCode generated)
     {
         var creation = (IObjectCreationOperation)context.Operation;
         if (!SymbolEqualityComparer.Default.Equals(creation.Type, scopeType) || PassesAsyncFlow(creation, flowOption))
@@ -47,12 +49,13 @@ public sealed class TransactionScopeWithoutAsyncFlowAnalyzer : DiagnosticAnalyze
             return;
         }
 
-        if (!IsInAsyncFunction(creation, context.ContainingSymbol, out var function) || !ScopeSpansAwait(creation))
+        var location = creation.Syntax.GetLocation();
+        if (!IsInAsyncFunction(creation, context.ContainingSymbol, out var function) || !ScopeSpansAwait(creation) || generated.Contains(location, context.CancellationToken))
         {
             return;
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(Descriptors.TransactionScopeWithoutAsyncFlow, creation.Syntax.GetLocation(), function));
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.TransactionScopeWithoutAsyncFlow, location, function));
     }
 
     /// <summary>
