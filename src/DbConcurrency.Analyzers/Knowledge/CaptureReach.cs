@@ -173,55 +173,77 @@ internal sealed class CaptureReach
     private static List<ClassShape> Read(SyntaxTree tree)
     {
         var shapes = new List<ClassShape>();
-        foreach (var node in tree.GetRoot().DescendantNodes(static n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
-        {
-            if (node is not (ClassDeclarationSyntax or RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: not (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.StructKeyword }))
-            {
-                continue;
-            }
-
-            var type = (TypeDeclarationSyntax)node;
-            var bases = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var baseType in type.BaseList?.Types ?? default)
-            {
-                AddNames(baseType.Type, bases);
-            }
-
-            var dependencies = new HashSet<string>(StringComparer.Ordinal);
-            var members = new HashSet<string>(StringComparer.Ordinal);
-            if (type.ParameterList is { } primary)
-            {
-                AddParameters(primary, dependencies);
-            }
-
-            foreach (var clause in type.ConstraintClauses)
-            {
-                AddNames(clause, members);
-            }
-
-            foreach (var member in type.Members)
-            {
-                switch (member)
-                {
-                    case ConstructorDeclarationSyntax constructor:
-                        AddParameters(constructor.ParameterList, dependencies);
-                        break;
-                    case FieldDeclarationSyntax field:
-                        AddNames(field.Declaration.Type, members);
-                        break;
-                    case PropertyDeclarationSyntax property:
-                        AddNames(property.Type, members);
-                        break;
-                }
-            }
-
-            shapes.Add(new ClassShape(type.Identifier.ValueText, bases, dependencies, members));
-        }
-
+        ReadMembers(((CompilationUnitSyntax)tree.GetRoot()).Members, shapes);
         return shapes;
     }
 
-    private static void AddParameters(ParameterListSyntax parameters, HashSet<string> names)
+    // Declarations only, down namespaces and nested types: nothing inside a member can declare a class.
+    private static void ReadMembers(SyntaxList<MemberDeclarationSyntax> members, List<ClassShape> shapes)
+    {
+        foreach (var member in members)
+        {
+            switch (member)
+            {
+                case BaseNamespaceDeclarationSyntax space:
+                    ReadMembers(space.Members, shapes);
+                    break;
+                case ClassDeclarationSyntax or RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: not (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.StructKeyword }:
+                    shapes.Add(ReadClass((TypeDeclarationSyntax)member));
+                    ReadMembers(((TypeDeclarationSyntax)member).Members, shapes);
+                    break;
+                case TypeDeclarationSyntax type:
+                    ReadMembers(type.Members, shapes);
+                    break;
+            }
+        }
+    }
+
+    private static ClassShape ReadClass(TypeDeclarationSyntax type)
+    {
+        var bases = new List<string>();
+        foreach (var baseType in type.BaseList?.Types ?? default)
+        {
+            AddNames(baseType.Type, bases);
+        }
+
+        var dependencies = new List<string>();
+        var members = new List<string>();
+        if (type.ParameterList is { } primary)
+        {
+            AddParameters(primary, dependencies);
+        }
+
+        foreach (var clause in type.ConstraintClauses)
+        {
+            foreach (var constraint in clause.Constraints)
+            {
+                if (constraint is TypeConstraintSyntax { Type: var constrained })
+                {
+                    AddNames(constrained, members);
+                }
+            }
+        }
+
+        foreach (var member in type.Members)
+        {
+            switch (member)
+            {
+                case ConstructorDeclarationSyntax constructor:
+                    AddParameters(constructor.ParameterList, dependencies);
+                    break;
+                case FieldDeclarationSyntax field:
+                    AddNames(field.Declaration.Type, members);
+                    break;
+                case PropertyDeclarationSyntax property:
+                    AddNames(property.Type, members);
+                    break;
+            }
+        }
+
+        return new ClassShape(type.Identifier.ValueText, bases, dependencies, members);
+    }
+
+    private static void AddParameters(ParameterListSyntax parameters, List<string> names)
     {
         foreach (var parameter in parameters.Parameters)
         {
@@ -232,22 +254,64 @@ internal sealed class CaptureReach
         }
     }
 
-    // Every name in the type: Lazy<NpgsqlConnection> and IEnumerable<IHandler> name what they hold.
-    private static void AddNames(SyntaxNode type, HashSet<string> names)
+    // Every name in the type: Lazy<NpgsqlConnection> and IEnumerable<IHandler> name what they hold. Read by hand, not
+    // with a walk of descendants: a class has a few, each a name or two, and every class of a compilation is read.
+    private static void AddNames(TypeSyntax type, List<string> names)
     {
-        foreach (var node in type.DescendantNodesAndSelf())
+        switch (type)
         {
-            if (node is SimpleNameSyntax simple)
-            {
-                names.Add(simple.Identifier.ValueText);
-            }
+            case GenericNameSyntax generic:
+                AddName(generic.Identifier.ValueText, names);
+                foreach (var argument in generic.TypeArgumentList.Arguments)
+                {
+                    AddNames(argument, names);
+                }
+
+                break;
+            case SimpleNameSyntax simple:
+                AddName(simple.Identifier.ValueText, names);
+                break;
+            case QualifiedNameSyntax qualified:
+                AddNames(qualified.Left, names);
+                AddNames(qualified.Right, names);
+                break;
+            case AliasQualifiedNameSyntax aliased:
+                AddNames(aliased.Name, names);
+                break;
+            case NullableTypeSyntax nullable:
+                AddNames(nullable.ElementType, names);
+                break;
+            case ArrayTypeSyntax array:
+                AddNames(array.ElementType, names);
+                break;
+            case TupleTypeSyntax tuple:
+                foreach (var element in tuple.Elements)
+                {
+                    AddNames(element.Type, names);
+                }
+
+                break;
+            case RefTypeSyntax reference:
+                AddNames(reference.Type, names);
+                break;
+            case PointerTypeSyntax pointer:
+                AddNames(pointer.ElementType, names);
+                break;
+        }
+    }
+
+    private static void AddName(string name, List<string> names)
+    {
+        if (!names.Contains(name))
+        {
+            names.Add(name);
         }
     }
 
     /// <summary>What one class declaration says by name: its bases, what its constructors take, what its fields and properties are.</summary>
     private sealed class ClassShape
     {
-        public ClassShape(string name, HashSet<string> bases, HashSet<string> dependencies, HashSet<string> memberTypes)
+        public ClassShape(string name, List<string> bases, List<string> dependencies, List<string> memberTypes)
         {
             Name = name;
             Bases = bases;
@@ -257,10 +321,10 @@ internal sealed class CaptureReach
 
         public string Name { get; }
 
-        public HashSet<string> Bases { get; }
+        public List<string> Bases { get; }
 
-        public HashSet<string> Dependencies { get; }
+        public List<string> Dependencies { get; }
 
-        public HashSet<string> MemberTypes { get; }
+        public List<string> MemberTypes { get; }
     }
 }

@@ -112,7 +112,7 @@ internal sealed class DependencyInjectionApis
     // Every name IsRegistrationName accepts, and ServiceDescriptor, contains one of these: where they stand in a file's
     // text is where its registration calls can be.
     private static readonly ImmutableArray<string> RegistrationWords = ImmutableArray.Create(
-        "Singleton", "Scoped", "Transient", "HostedService", "DbContext", "Describe", "ServiceDescriptor");
+        "Singleton", "Scoped", "Transient", "AddHostedService", "AddDbContext", "AddPooledDbContextFactory", "Describe", "ServiceDescriptor");
 
     /// <summary>
     /// The calls in <paramref name="tree"/> that <see cref="MayRegister"/> accepts, in document order (a call before

@@ -552,7 +552,7 @@ internal sealed class SingletonModel
                 }
             }
 
-            builder.Add(new Candidate(node.Span, names, namesNoType: !namesType, factoryNames, KindOf(node)));
+            builder.Add(new Candidate(node.Span, names, namesNoType: !namesType, factoryNames, KindOf(node, names)));
         }
 
         return new Candidates(builder.ToImmutable());
@@ -607,7 +607,7 @@ internal sealed class SingletonModel
     /// <c>AddScoped</c>, <c>AddTransient</c> and EF Core's context registrations do not, unless a lifetime is
     /// written into the call; a descriptor or <c>Describe</c> could be either.
     /// </summary>
-    private static CallKind KindOf(SyntaxNode node)
+    private static CallKind KindOf(SyntaxNode node, HashSet<string> names)
     {
         var name = node is InvocationExpressionSyntax invocation
             ? invocation.Expression switch
@@ -617,7 +617,8 @@ internal sealed class SingletonModel
                 _ => string.Empty,
             }
             : string.Empty;
-        if (node.DescendantTokens().Any(t => t.ValueText == "ServiceLifetime"))
+        // `names` holds every name the call contains: ServiceLifetime among them when a lifetime is written in.
+        if (names.Contains("ServiceLifetime"))
         {
             return CallKind.Singleton | CallKind.ScopedOrTransient;
         }

@@ -214,6 +214,37 @@ public class SingletonDatabaseObjectAnalyzerTests
     }
 
     [Fact]
+    public async Task Chains_through_arrays_tuples_nullable_and_qualified_type_names_are_followed()
+    {
+        // Which classes can lead to a database object is read from the type names in their declarations, whatever
+        // the shape of the type written there.
+        await VerifyAsync("""
+            public sealed class Pool { private readonly NpgsqlConnection[] _connections = { new("Host=a") }; }
+            public sealed class Pair { private readonly (Npgsql.NpgsqlConnection Connection, int Id) _pair = (new("Host=a"), 1); }
+            public sealed class Maybe(global::Npgsql.NpgsqlConnection? connection) { }
+            public sealed class Plain(string name) { }
+
+            public sealed class Dashboard(Pool {|#0:pool|}, Pair {|#1:pair|}, Maybe {|#2:maybe|}, Plain plain) { }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddTransient<Pool>();
+                    services.AddTransient<Pair>();
+                    services.AddScoped<Maybe>();
+                    services.AddScoped<Plain>();
+                    services.{|#3:AddSingleton<Dashboard>|}();
+                }
+            }
+            """,
+            Dbc002(0, "Parameter 'pool' (Pool) of singleton 'Dashboard'", "NpgsqlConnection", "Dashboard (singleton) → Pool (transient) → NpgsqlConnection (connection)"),
+            Dbc002(1, "Parameter 'pair' (Pair) of singleton 'Dashboard'", "NpgsqlConnection", "Dashboard (singleton) → Pair (transient) → NpgsqlConnection (connection)"),
+            Dbc002(2, "Parameter 'maybe' (Maybe) of singleton 'Dashboard'", "NpgsqlConnection", "Dashboard (singleton) → Maybe (scoped) → NpgsqlConnection (connection)"),
+            Dbc002(3, "This AddSingleton registration", "NpgsqlConnection", "Dashboard (singleton) → Pool (transient) → NpgsqlConnection (connection)"));
+    }
+
+    [Fact]
     public async Task BackgroundService_taking_a_DbContext_is_reported_without_any_registration()
     {
         await VerifyAsync("""
