@@ -9,9 +9,10 @@ internal static class DelegateBody
 {
     /// <summary>
     /// The body behind <paramref name="value"/> and the span that counts as "inside" it: what is declared
-    /// there belongs to one run. A method group's body is found in the same file only.
+    /// there belongs to one run. For a method group, <c>Group</c> is the reference that names the method (its body,
+    /// found in the same file only, stands elsewhere); for a lambda it is null.
     /// </summary>
-    public static bool TryFind(IOperation value, out (IOperation Operation, TextSpan Span) body)
+    public static bool TryFind(IOperation value, out (IOperation Operation, TextSpan Span, IMethodReferenceOperation? Group) body)
     {
         body = default;
         while (value is IConversionOperation conversion)
@@ -22,16 +23,16 @@ internal static class DelegateBody
         switch (value)
         {
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation function }:
-                body = (function.Body, function.Syntax.Span);
+                body = (function.Body, function.Syntax.Span, null);
                 return true;
 
             case IAnonymousFunctionOperation function:
-                body = (function.Body, function.Syntax.Span);
+                body = (function.Body, function.Syntax.Span, null);
                 return true;
 
             case IDelegateCreationOperation { Target: IMethodReferenceOperation reference }
                 when TryFindDeclaration(reference.Method, value.SemanticModel, out var declaration, out var operation):
-                body = (operation, declaration.Span);
+                body = (operation, declaration.Span, reference);
                 return true;
 
             default:

@@ -61,7 +61,7 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
         {
             if (DelegateBody.TryFind(concurrent.Value, out var body))
             {
-                var walk = new Walk(context, catalog, types, guards, concurrent.Description, body.Span, context.ContainingSymbol.ContainingType, quiet);
+                var walk = new Walk(context, catalog, types, guards, concurrent.Description, body.Span, body.Group, context.ContainingSymbol.ContainingType, quiet);
                 walk.Visit(body.Operation, via: null, depth: MaxCallDepth);
             }
         }
@@ -98,13 +98,16 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
         private readonly GuardApis _guards;
         private readonly string _description;
         private readonly TextSpan _span;
+        private readonly IMethodReferenceOperation? _group;
         private readonly INamedTypeSymbol? _type;
         private readonly HashSet<ISymbol> _reported = new(SymbolEqualityComparer.Default);
         private readonly HashSet<IMethodSymbol> _visited = new(SymbolEqualityComparer.Default);
         private readonly (IOperation Scope, TextSpan Window)? _quiet;
 
-        public Walk(OperationAnalysisContext context, DatabaseTypeCatalog catalog, DatabaseTypes types, GuardApis guards, string description, TextSpan span, INamedTypeSymbol? type, (IOperation Scope, TextSpan Window)? quiet)
+        /// <param name="group">The method group the delegate is, when its body stands elsewhere.</param>
+        public Walk(OperationAnalysisContext context, DatabaseTypeCatalog catalog, DatabaseTypes types, GuardApis guards, string description, TextSpan span, IMethodReferenceOperation? group, INamedTypeSymbol? type, (IOperation Scope, TextSpan Window)? quiet)
         {
+            _group = group;
             _quiet = quiet;
             _context = context;
             _catalog = catalog;
@@ -162,14 +165,21 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            var location = via is null ? NameLocation(use) : via.Syntax.GetLocation();
+            // Reported inside the call that starts the delegate, where the driver asked: a finding reported in a
+            // method group's body, elsewhere in the file, would reach the IDE only with full-solution analysis.
+            var (location, how) = (_group, via) switch
+            {
+                ({ } group, _) => (group.Syntax.GetLocation(), "used, through '" + group.Method.Name + "', by"),
+                (null, { } call) => (call.Syntax.GetLocation(), "used, through '" + call.TargetMethod.Name + "', by"),
+                _ => (NameLocation(use), "captured by"),
+            };
+
             if (_catalog.GeneratedCode.Contains(location, _context.CancellationToken))
             {
                 return;
             }
 
             _reported.Add(symbol);
-            var how = via is null ? "captured by" : "used, through '" + via.TargetMethod.Name + "', by";
             var properties = ImmutableDictionary<string, string?>.Empty
                 .Add(DelegateSpanProperty, _span.Start.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + _span.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .Add(CapturedProperty, symbol is ILocalSymbol or IParameterSymbol ? "Local" : "Member");

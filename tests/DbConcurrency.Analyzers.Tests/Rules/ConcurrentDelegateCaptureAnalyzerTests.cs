@@ -180,25 +180,28 @@ public class ConcurrentDelegateCaptureAnalyzerTests
 
                 public void Run(int[] batches)
                 {
-                    Parallel.ForEach(batches, ProcessBatch);
+                    Parallel.ForEach(batches, {|#0:ProcessBatch|});
                     Parallel.ForEach(batches, batch => {|#1:Save(batch)|});
+                    Parallel.ForEach(batches, {|#3:this.ProcessBatch|});
 
                     var shared = new SqliteConnection("Data Source=batches.db");
-                    Parallel.ForEach(batches, Local);
+                    Parallel.ForEach(batches, {|#2:Local|});
 
-                    void Local(int batch) => {|#2:shared|}.Execute("select @batch", new { batch });
+                    void Local(int batch) => shared.Execute("select @batch", new { batch });
                 }
 
-                private void ProcessBatch(int batch) => {|#0:_connection|}.Execute("select @batch", new { batch });
+                private void ProcessBatch(int batch) => _connection.Execute("select @batch", new { batch });
 
                 private void Save(int batch) => Write(batch);
 
                 private void Write(int batch) => _connection.Execute("select @batch", new { batch });
             }
             """,
-            Captured(0, "_connection", "SqliteConnection", "a Parallel.ForEach body"),
+            // A method group's body stands elsewhere: the finding is reported at the group, in the call that starts it.
+            Dbc003(0, "_connection", "SqliteConnection", "used, through 'ProcessBatch', by", "a Parallel.ForEach body"),
             Dbc003(1, "_connection", "SqliteConnection", "used, through 'Save', by", "a Parallel.ForEach body"),
-            Captured(2, "shared", "SqliteConnection", "a Parallel.ForEach body"));
+            Dbc003(2, "shared", "SqliteConnection", "used, through 'Local', by", "a Parallel.ForEach body"),
+            Dbc003(3, "_connection", "SqliteConnection", "used, through 'ProcessBatch', by", "a Parallel.ForEach body"));
     }
 
     [Fact]

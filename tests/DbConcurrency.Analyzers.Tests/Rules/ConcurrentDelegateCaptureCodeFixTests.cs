@@ -217,6 +217,30 @@ public class ConcurrentDelegateCaptureCodeFixTests
     }
 
     [Fact]
+    public async Task No_fix_for_a_method_group_or_local_function_whose_body_may_serve_other_callers()
+    {
+        const string Source = """
+            public sealed class Import(SqliteConnection connection)
+            {
+                private readonly SqliteConnection _connection = connection;
+
+                public void Run(string[] titles)
+                {
+                    var local = new SqliteConnection("Data Source=todos.db");
+                    Parallel.ForEach(titles, {|DBC003:Insert|});
+                    Parallel.ForEach(titles, {|DBC003:Local|});
+
+                    void Local(string title) => local.Execute("insert into todos(title) values (@title)", new { title });
+                }
+
+                private void Insert(string title) => _connection.Execute("insert into todos(title) values (@title)", new { title });
+            }
+            """;
+        await VerifyFixAsync(ConcurrentDelegateCaptureCodeFixProvider.CreateInsideKey, Source, Source);
+        await VerifyFixAsync(ConcurrentDelegateCaptureCodeFixProvider.PerWorkerKey, Source, Source);
+    }
+
+    [Fact]
     public async Task Per_worker_is_not_offered_for_Task_Run_or_async_bodies()
     {
         const string Source = """

@@ -142,20 +142,20 @@ public class ConcurrentMessageHandlerTests
                 protected override async Task ExecuteAsync(CancellationToken stoppingToken)
                 {
                     _processor = client.CreateProcessor("orders", new ServiceBusProcessorOptions { MaxConcurrentCalls = 16, AutoCompleteMessages = false });
-                    _processor.ProcessMessageAsync += HandleAsync;
+                    _processor.ProcessMessageAsync += {|#0:HandleAsync|};
                     _processor.ProcessErrorAsync += _ => Task.CompletedTask;
                     await _processor.StartProcessingAsync(stoppingToken);
                 }
 
                 private async Task HandleAsync(ProcessMessageEventArgs args)
                 {
-                    {|#0:_db|}.Orders.Add(new Order { Body = args.Message.Body.ToString() });
+                    _db.Orders.Add(new Order { Body = args.Message.Body.ToString() });
                     await _db.SaveChangesAsync(args.CancellationToken);
                     await args.CompleteMessageAsync(args.Message);
                 }
             }
             """,
-            Captured(0, "_db", "AppDbContext", "a ServiceBusProcessor.ProcessMessageAsync handler (MaxConcurrentCalls = 16)"));
+            Verify.Diagnostic("DBC003").WithLocation(0).WithArguments("_db", "AppDbContext", "used, through 'HandleAsync', by", "a ServiceBusProcessor.ProcessMessageAsync handler (MaxConcurrentCalls = 16)"));
     }
 
     [Fact]
@@ -267,15 +267,15 @@ public class ConcurrentMessageHandlerTests
                 {
                     await using var channel = await rabbit.CreateChannelAsync(new CreateChannelOptions(false, false, consumerDispatchConcurrency: 4));
                     var consumer = new AsyncEventingBasicConsumer(channel);
-                    consumer.ReceivedAsync += OnMessage;
+                    consumer.ReceivedAsync += {|#1:OnMessage|};
                 }
 
                 private async Task OnMessage(object sender, BasicDeliverEventArgs delivery)
-                    => await {|#1:connection|}.ExecuteAsync("insert into audit(tag) values (@tag)", new { tag = (long)delivery.DeliveryTag });
+                    => await connection.ExecuteAsync("insert into audit(tag) values (@tag)", new { tag = (long)delivery.DeliveryTag });
             }
             """,
             Captured(0, "db", "AppDbContext", "an AsyncEventingBasicConsumer.ReceivedAsync handler (ConsumerDispatchConcurrency = 8)"),
-            Captured(1, "connection", "SqliteConnection", "an AsyncEventingBasicConsumer.ReceivedAsync handler (ConsumerDispatchConcurrency = 4)"));
+            Verify.Diagnostic("DBC003").WithLocation(1).WithArguments("connection", "SqliteConnection", "used, through 'OnMessage', by", "an AsyncEventingBasicConsumer.ReceivedAsync handler (ConsumerDispatchConcurrency = 4)"));
     }
 
     [Fact]
