@@ -101,7 +101,7 @@ internal sealed class GeneratedCode
 
     private Facts Read(SyntaxTree tree)
     {
-        if (IsGenerated(tree, _options))
+        if (IsGeneratedFile(tree, _options))
         {
             return Facts.Generated;
         }
@@ -118,7 +118,7 @@ internal sealed class GeneratedCode
         return facts;
     }
 
-    private static bool IsGenerated(SyntaxTree tree, AnalyzerConfigOptionsProvider options)
+    private static bool IsGeneratedFile(SyntaxTree tree, AnalyzerConfigOptionsProvider options)
     {
         // The user's word first, either way: generated_code = false keeps a file the heuristics would drop.
         if (options.GetOptions(tree).TryGetValue("generated_code", out var configured) && bool.TryParse(configured, out var marked))

@@ -4,7 +4,6 @@ using DbConcurrency.Analyzers.Knowledge;
 using DbConcurrency.Analyzers.Tests.Robustness;
 using DbConcurrency.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace DbConcurrency.Analyzers.Tests.Conventions;
@@ -153,27 +152,10 @@ public class ConfigurationTests
     /// <summary>Findings per rule over the kitchen sink (and <paramref name="extra"/>), with global options; fails on any analyzer exception.</summary>
     private static async Task<Dictionary<string, int>> CountAsync(Dictionary<string, string> options, string? extra = null)
     {
-        var parse = new CSharpParseOptions(LanguageVersion.Latest);
-        var trees = new List<SyntaxTree>
-        {
-            CSharpSyntaxTree.ParseText(KitchenSink.EveryRule, parse, path: "/EveryRule.cs"),
-            CSharpSyntaxTree.ParseText(KitchenSink.GlobalUsings, parse, path: "/GlobalUsings.cs"),
-        };
-        if (extra is not null)
-        {
-            trees.Add(CSharpSyntaxTree.ParseText(extra, parse, path: "/Extra.cs"));
-        }
-
-        var compilation = CSharpCompilation.Create("Configured", trees, ReferenceSets.ByName("Everything").References, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-        var exceptions = new List<Exception>();
-        var analyzerOptions = new CompilationWithAnalyzersOptions(
-            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, new FixedOptions(options)),
-            onAnalyzerException: (exception, _, _) => { lock (exceptions) { exceptions.Add(exception); } },
-            concurrentAnalysis: true,
-            logAnalyzerExecutionTime: false);
-        var diagnostics = await compilation.WithAnalyzers(Analyzers, analyzerOptions).GetAnalyzerDiagnosticsAsync();
-        Assert.Empty(exceptions);
-        Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
+        var compilation = extra is null
+            ? KitchenSink.Compile((KitchenSink.EveryRule, "/EveryRule.cs"))
+            : KitchenSink.Compile((KitchenSink.EveryRule, "/EveryRule.cs"), (extra, "/Extra.cs"));
+        var diagnostics = await KitchenSink.AnalyzeAsync(compilation, new FixedOptions(options));
         return diagnostics.GroupBy(d => d.Id).ToDictionary(g => g.Key, g => g.Count());
     }
 

@@ -1,8 +1,38 @@
+using System.Collections.Immutable;
+using DbConcurrency.Analyzers.Tests.Verifiers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
 namespace DbConcurrency.Analyzers.Tests.Robustness;
 
 /// <summary>Sources that exercise every rule's patterns, and every unusual syntax the IDE may hand the analyzers.</summary>
 internal static class KitchenSink
 {
+    /// <summary><paramref name="files"/> beside the global usings, compiled against every library the sources use.</summary>
+    public static CSharpCompilation Compile(params (string Source, string Path)[] files)
+    {
+        var parse = new CSharpParseOptions(LanguageVersion.Latest);
+        var trees = files.Select(f => CSharpSyntaxTree.ParseText(f.Source, parse, path: f.Path))
+            .Append(CSharpSyntaxTree.ParseText(GlobalUsings, parse, path: "/GlobalUsings.cs"));
+        return CSharpCompilation.Create("KitchenSink", trees, ReferenceSets.ByName("Everything").References, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+    }
+
+    /// <summary>Every shipped rule's findings over <paramref name="compilation"/>, run concurrently; fails on any analyzer exception.</summary>
+    public static async Task<ImmutableArray<Diagnostic>> AnalyzeAsync(CSharpCompilation compilation, AnalyzerConfigOptionsProvider? options = null)
+    {
+        var exceptions = new List<Exception>();
+        var analyzerOptions = new CompilationWithAnalyzersOptions(
+            options is null ? new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty) : new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, options),
+            onAnalyzerException: (exception, _, _) => { lock (exceptions) { exceptions.Add(exception); } },
+            concurrentAnalysis: true,
+            logAnalyzerExecutionTime: false);
+        var diagnostics = await compilation.WithAnalyzers(ShippedAnalyzers.Create(), analyzerOptions).GetAnalyzerDiagnosticsAsync();
+        Assert.Empty(exceptions);
+        Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
+        return diagnostics;
+    }
+
     public const string GlobalUsings = """
         global using System;
         global using System.Collections.Generic;

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using DbConcurrency.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace DbConcurrency.Analyzers.Tests.Robustness;
@@ -43,14 +42,7 @@ public class LocalityTests
     [Fact]
     public async Task Every_rules_findings_are_local_to_the_document_they_stand_in()
     {
-        var parse = new CSharpParseOptions(LanguageVersion.Latest);
-        var trees = new[]
-        {
-            CSharpSyntaxTree.ParseText(KitchenSink.EveryRule, parse, path: "/EveryRule.cs"),
-            CSharpSyntaxTree.ParseText(MethodGroups, parse, path: "/MethodGroups.cs"),
-            CSharpSyntaxTree.ParseText(KitchenSink.GlobalUsings, parse, path: "/GlobalUsings.cs"),
-        };
-        var compilation = CSharpCompilation.Create("Local", trees, ReferenceSets.ByName("Everything").References, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        var compilation = KitchenSink.Compile((KitchenSink.EveryRule, "/EveryRule.cs"), (MethodGroups, "/MethodGroups.cs"));
         var analyzers = ShippedAnalyzers.Create();
         var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null, concurrentAnalysis: true, logAnalyzerExecutionTime: false);
 

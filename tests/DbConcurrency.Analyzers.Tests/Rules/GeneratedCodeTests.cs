@@ -3,7 +3,6 @@ using System.Diagnostics.CodeAnalysis;
 using DbConcurrency.Analyzers.Tests.Robustness;
 using DbConcurrency.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace DbConcurrency.Analyzers.Tests.Rules;
@@ -160,24 +159,8 @@ public class GeneratedCodeTests
         => FindingsAsync(new[] { (source, path) }, generatedCode);
 
     /// <summary>Every rule's findings over the sources, beside the kitchen sink's global usings; fails on any analyzer exception.</summary>
-    private static async Task<ImmutableArray<Diagnostic>> FindingsAsync((string Source, string Path)[] sources, string? generatedCode)
-    {
-        var parse = new CSharpParseOptions(LanguageVersion.Latest);
-        var trees = sources.Select(s => CSharpSyntaxTree.ParseText(s.Source, parse, path: s.Path))
-            .Append(CSharpSyntaxTree.ParseText(KitchenSink.GlobalUsings, parse, path: "/Shop/GlobalUsings.cs"))
-            .ToList();
-        var compilation = CSharpCompilation.Create("Generated", trees, ReferenceSets.ByName("Everything").References, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-        var exceptions = new List<Exception>();
-        var options = new CompilationWithAnalyzersOptions(
-            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, new GeneratedCodeOption(sources[0].Path, generatedCode)),
-            onAnalyzerException: (exception, _, _) => { lock (exceptions) { exceptions.Add(exception); } },
-            concurrentAnalysis: true,
-            logAnalyzerExecutionTime: false);
-        var diagnostics = await compilation.WithAnalyzers(Analyzers, options).GetAnalyzerDiagnosticsAsync();
-        Assert.Empty(exceptions);
-        Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
-        return diagnostics;
-    }
+    private static Task<ImmutableArray<Diagnostic>> FindingsAsync((string Source, string Path)[] sources, string? generatedCode)
+        => KitchenSink.AnalyzeAsync(KitchenSink.Compile(sources), new GeneratedCodeOption(sources[0].Path, generatedCode));
 
     /// <summary><c>generated_code = …</c> set for one file, as an <c>.editorconfig</c> section for it would.</summary>
     private sealed class GeneratedCodeOption(string path, string? value) : AnalyzerConfigOptionsProvider
