@@ -1,43 +1,107 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Text;
 
 namespace DbConcurrency.Analyzers.Knowledge;
 
-/// <summary>The code a delegate runs: a lambda's or anonymous method's body, or the method or local function a method group names.</summary>
-internal static class DelegateBody
+/// <summary>
+/// The code a delegate runs: a lambda's or anonymous method's body, or the method or local function a method group
+/// names, also when a local holds the delegate (<c>Action&lt;int&gt; work = i =&gt; …; Parallel.ForEach(items, work)</c>).
+/// </summary>
+internal readonly struct DelegateBody
 {
+    private DelegateBody(IOperation operation, TextSpan span, IOperation? through, string? throughName)
+    {
+        Operation = operation;
+        Span = span;
+        Through = through;
+        ThroughName = throughName;
+    }
+
+    /// <summary>The body's operation.</summary>
+    public IOperation Operation { get; }
+
+    /// <summary>The span that counts as "inside": what is declared there belongs to one run.</summary>
+    public TextSpan Span { get; }
+
     /// <summary>
-    /// The body behind <paramref name="value"/> and the span that counts as "inside" it: what is declared
-    /// there belongs to one run. For a method group, <c>Group</c> is the reference that names the method (its body,
-    /// found in the same file only, stands elsewhere); for a lambda it is null.
+    /// When the body stands away from the delegate's value (a method group's method, a local's lambda), the value that
+    /// names it: where a finding about the body is reported, in the operation that hands the delegate over. Null for a
+    /// lambda written in place.
     /// </summary>
-    public static bool TryFind(IOperation value, out (IOperation Operation, TextSpan Span, IMethodReferenceOperation? Group) body)
+    public IOperation? Through { get; }
+
+    /// <summary>The method's or local's name, as the message says it.</summary>
+    public string? ThroughName { get; }
+
+    /// <summary>The body behind <paramref name="value"/>, when it is in this file.</summary>
+    public static bool TryFind(IOperation value, out DelegateBody body)
     {
         body = default;
-        while (value is IConversionOperation conversion)
+        value = Unconverted(value);
+        IOperation? through = null;
+        string? throughName = null;
+
+        // A stored delegate: the one the local was declared with.
+        if (value is ILocalReferenceOperation { Local: { IsRef: false } local } reference && InitializerOf(local, value.SemanticModel) is { } initializer)
         {
-            value = conversion.Operand;
+            (through, throughName) = (reference, local.Name);
+            value = Unconverted(initializer);
         }
 
         switch (value)
         {
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation function }:
-                body = (function.Body, function.Syntax.Span, null);
+                body = new DelegateBody(function.Body, function.Syntax.Span, through, throughName);
                 return true;
 
             case IAnonymousFunctionOperation function:
-                body = (function.Body, function.Syntax.Span, null);
+                body = new DelegateBody(function.Body, function.Syntax.Span, through, throughName);
                 return true;
 
-            case IDelegateCreationOperation { Target: IMethodReferenceOperation reference }
-                when TryFindDeclaration(reference.Method, value.SemanticModel, out var declaration, out var operation):
-                body = (operation, declaration.Span, reference);
+            case IDelegateCreationOperation { Target: IMethodReferenceOperation group }
+                when TryFindDeclaration(group.Method, value.SemanticModel, out var declaration, out var operation):
+                body = new DelegateBody(operation, declaration.Span, through ?? group, throughName ?? group.Method.Name);
                 return true;
 
             default:
                 return false;
         }
+    }
+
+    private static IOperation Unconverted(IOperation value)
+    {
+        while (value is IConversionOperation conversion)
+        {
+            value = conversion.Operand;
+        }
+
+        return value;
+    }
+
+    /// <summary>
+    /// The lambda, anonymous method or method group a delegate local is declared with, in this file. A local assigned
+    /// again later is still read by its declaration: stored delegates are written once in the code we know of.
+    /// </summary>
+    private static IOperation? InitializerOf(ILocalSymbol local, SemanticModel? model)
+    {
+        if (model is null || local.Type.TypeKind != TypeKind.Delegate || local.DeclaringSyntaxReferences.Length != 1)
+        {
+            return null;
+        }
+
+        var reference = local.DeclaringSyntaxReferences[0];
+        return reference.SyntaxTree == model.SyntaxTree
+            && reference.GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: { } value }
+            && value is AnonymousFunctionExpressionSyntax or IdentifierNameSyntax or MemberAccessExpressionSyntax or ObjectCreationExpressionSyntax
+            ? model.GetOperation(value) switch
+            {
+                // A method group's operation is the reference; the delegate made from it is its parent.
+                IMethodReferenceOperation { Parent: IDelegateCreationOperation creation } => creation,
+                var operation => operation,
+            }
+            : null;
     }
 
     /// <summary>The operation of a source method or local function declared in the same file as <paramref name="model"/>'s.</summary>

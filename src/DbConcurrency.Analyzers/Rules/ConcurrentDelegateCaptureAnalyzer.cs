@@ -61,7 +61,7 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
         {
             if (DelegateBody.TryFind(concurrent.Value, out var body))
             {
-                var walk = new Walk(context, catalog, types, guards, concurrent.Description, body.Span, body.Group, context.ContainingSymbol.ContainingType, quiet);
+                var walk = new Walk(context, catalog, types, guards, concurrent.Description, body, context.ContainingSymbol.ContainingType, quiet);
                 walk.Visit(body.Operation, via: null, depth: MaxCallDepth);
             }
         }
@@ -98,23 +98,24 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
         private readonly GuardApis _guards;
         private readonly string _description;
         private readonly TextSpan _span;
-        private readonly IMethodReferenceOperation? _group;
+        private readonly IOperation? _through;
+        private readonly string? _throughName;
         private readonly INamedTypeSymbol? _type;
         private readonly HashSet<ISymbol> _reported = new(SymbolEqualityComparer.Default);
         private readonly HashSet<IMethodSymbol> _visited = new(SymbolEqualityComparer.Default);
         private readonly (IOperation Scope, TextSpan Window)? _quiet;
 
-        /// <param name="group">The method group the delegate is, when its body stands elsewhere.</param>
-        public Walk(OperationAnalysisContext context, DatabaseTypeCatalog catalog, DatabaseTypes types, GuardApis guards, string description, TextSpan span, IMethodReferenceOperation? group, INamedTypeSymbol? type, (IOperation Scope, TextSpan Window)? quiet)
+        public Walk(OperationAnalysisContext context, DatabaseTypeCatalog catalog, DatabaseTypes types, GuardApis guards, string description, DelegateBody body, INamedTypeSymbol? type, (IOperation Scope, TextSpan Window)? quiet)
         {
-            _group = group;
+            _through = body.Through;
+            _throughName = body.ThroughName;
             _quiet = quiet;
             _context = context;
             _catalog = catalog;
             _types = types;
             _guards = guards;
             _description = description;
-            _span = span;
+            _span = body.Span;
             _type = type;
         }
 
@@ -166,10 +167,11 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
             }
 
             // Reported inside the call that starts the delegate, where the driver asked: a finding reported in a
-            // method group's body, elsewhere in the file, would reach the IDE only with full-solution analysis.
-            var (location, how) = (_group, via) switch
+            // method group's body or a stored lambda, elsewhere in the file, would reach the IDE only with
+            // full-solution analysis.
+            var (location, how) = (_through, via) switch
             {
-                ({ } group, _) => (group.Syntax.GetLocation(), "used, through '" + group.Method.Name + "', by"),
+                ({ } through, _) => (through.Syntax.GetLocation(), "used, through '" + _throughName + "', by"),
                 (null, { } call) => (call.Syntax.GetLocation(), "used, through '" + call.TargetMethod.Name + "', by"),
                 _ => (NameLocation(use), "captured by"),
             };

@@ -13,7 +13,7 @@ namespace DbConcurrency.Analyzers.Tests.Robustness;
 /// </summary>
 public class LocalityTests
 {
-    /// <summary>Delegates whose body is elsewhere: a method group, a local function.</summary>
+    /// <summary>Delegates whose body is elsewhere: a method group, a local function, a lambda kept in a local.</summary>
     private const string MethodGroups = """
         namespace Shop.Batches;
 
@@ -29,6 +29,9 @@ public class LocalityTests
                 var shared = new SqliteConnection("Data Source=batches.db");
                 Parallel.ForEach(batches, Local);
                 _ = Task.Run(Background);
+
+                Action<int> stored = batch => shared.Execute("select @batch", new { batch });
+                Parallel.ForEach(batches, stored);
 
                 void Local(int batch) => shared.Execute("select @batch", new { batch });
             }
@@ -55,6 +58,6 @@ public class LocalityTests
         Assert.Equal(
             analyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).Order(StringComparer.Ordinal),
             local.Select(d => d.Id).Distinct().Order(StringComparer.Ordinal));
-        Assert.Equal(4, local.Count(d => d.Id == DiagnosticIds.ConcurrentDelegateCapture && d.Location.SourceTree!.FilePath == "/MethodGroups.cs"));
+        Assert.Equal(5, local.Count(d => d.Id == DiagnosticIds.ConcurrentDelegateCapture && d.Location.SourceTree!.FilePath == "/MethodGroups.cs"));
     }
 }

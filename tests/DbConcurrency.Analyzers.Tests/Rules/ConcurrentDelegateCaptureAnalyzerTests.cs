@@ -152,6 +152,65 @@ public class ConcurrentDelegateCaptureAnalyzerTests
     }
 
     [Fact]
+    public async Task Delegates_stored_in_a_local_before_they_are_started_are_followed()
+    {
+        await VerifySqliteAsync("""
+            public sealed class Imports
+            {
+                private readonly SqliteConnection _connection = new("Data Source=imports.db");
+
+                public async Task Run(SqliteConnection connection, int[] rows)
+                {
+                    Action<int> insert = row => connection.Execute("insert into rows values (@row)", new { row });
+                    Parallel.ForEach(rows, {|#0:insert|});
+
+                    var refresh = new Func<Task>(async () => await _connection.ExecuteAsync("select 1"));
+                    _ = Task.Run({|#1:refresh|});
+
+                    Action<int> group = ProcessRow;
+                    Parallel.For(0, rows.Length, {|#2:group|});
+
+                    Func<Task> started = async () => await connection.ExecuteAsync("select 1");
+                    await Task.WhenAll(rows.Select(row => Task.Run({|#3:started|})));
+                }
+
+                private void ProcessRow(int row) => _connection.Execute("select @row", new { row });
+            }
+            """,
+            // The lambda stands away from the call that starts it: the finding is reported at the local, in that call.
+            Dbc003(0, "connection", "SqliteConnection", "used, through 'insert', by", "a Parallel.ForEach body"),
+            Dbc003(1, "_connection", "SqliteConnection", "used, through 'refresh', by", "a Task.Run delegate"),
+            Dbc003(2, "_connection", "SqliteConnection", "used, through 'group', by", "a Parallel.For body"),
+            Dbc003(3, "connection", "SqliteConnection", "used, through 'started', by", "a Task.Run delegate"));
+    }
+
+    [Fact]
+    public async Task Stored_delegates_that_open_their_own_connection_or_run_one_at_a_time_are_not_reported()
+    {
+        await VerifySqliteAsync("""
+            public static class Imports
+            {
+                public static void Run(SqliteConnection connection, int[] rows)
+                {
+                    Action<int> own = row =>
+                    {
+                        using var mine = new SqliteConnection("Data Source=imports.db");
+                        mine.Execute("insert into rows values (@row)", new { row });
+                    };
+                    Parallel.ForEach(rows, own);
+
+                    Action<int> shared = row => connection.Execute("insert into rows values (@row)", new { row });
+                    rows.ToList().ForEach(shared);
+                    foreach (var row in rows)
+                    {
+                        shared(row);
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task PLINQ_operators_after_AsParallel_are_concurrent_sequential_LINQ_is_not()
     {
         await VerifySqliteAsync("""

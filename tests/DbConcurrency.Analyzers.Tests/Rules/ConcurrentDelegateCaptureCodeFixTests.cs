@@ -241,6 +241,24 @@ public class ConcurrentDelegateCaptureCodeFixTests
     }
 
     [Fact]
+    public async Task No_fix_for_a_stored_delegate_whose_finding_stands_at_the_local_that_hands_it_over()
+    {
+        const string Source = """
+            public static class Import
+            {
+                public static void Run(IEnumerable<string> titles, string connectionString)
+                {
+                    using var connection = new SqliteConnection(connectionString);
+                    System.Action<string> insert = title => connection.Execute("insert into todos(title) values (@title)", new { title });
+                    Parallel.ForEach(titles, {|DBC003:insert|});
+                }
+            }
+            """;
+        await VerifyFixAsync(ConcurrentDelegateCaptureCodeFixProvider.CreateInsideKey, Source, Source);
+        await VerifyFixAsync(ConcurrentDelegateCaptureCodeFixProvider.PerWorkerKey, Source, Source);
+    }
+
+    [Fact]
     public async Task Per_worker_is_not_offered_for_Task_Run_or_async_bodies()
     {
         const string Source = """
