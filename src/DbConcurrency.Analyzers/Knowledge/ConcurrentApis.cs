@@ -50,6 +50,7 @@ internal sealed class ConcurrentApis
     private readonly INamedTypeSymbol? _endpoints;
     private readonly INamedTypeSymbol? _useMiddleware;
     private readonly INamedTypeSymbol? _runMiddleware;
+    private readonly INamedTypeSymbol? _applicationBuilder;
     private readonly Compilation _compilation;
     private readonly AnalyzerConfigOptionsProvider _options;
     private readonly ConcurrentDictionary<string, ImmutableHashSet<(INamedTypeSymbol Type, string Method)>> _configured = new();
@@ -72,6 +73,7 @@ internal sealed class ConcurrentApis
         _endpoints = KnownTypes.ResolveOne(compilation, "Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions");
         _useMiddleware = KnownTypes.ResolveOne(compilation, "Microsoft.AspNetCore.Builder.UseExtensions");
         _runMiddleware = KnownTypes.ResolveOne(compilation, "Microsoft.AspNetCore.Builder.RunExtensions");
+        _applicationBuilder = KnownTypes.ResolveOne(compilation, "Microsoft.AspNetCore.Builder.IApplicationBuilder");
         _messages = new MessageHandlers(compilation, options);
         _resolveConfigured = ResolveConfigured;
         _anyConfigured = AnalyzerSettings.IsSetAnywhere(compilation, options, ConcurrentMethodsKey);
@@ -158,7 +160,8 @@ internal sealed class ConcurrentApis
         }
 
         // Inline middleware: app.Use(async (context, next) => …) and app.Run(context => …) run once per request.
-        if (Is(type, _useMiddleware) && method.Name == "Use")
+        // app.Use(next => context => …): the outer lambda runs once, the request delegate it returns once per request.
+        if (method.Name == "Use" && (Is(type, _useMiddleware) || IsApplicationBuilder(type)))
         {
             return Collect(invocation.Arguments, "an app.Use middleware", static parameter => parameter.Name == "middleware");
         }
@@ -284,4 +287,23 @@ internal sealed class ConcurrentApis
     }
 
     private static bool Is(INamedTypeSymbol? type, INamedTypeSymbol? known) => KnownTypes.IsDefinitionOf(type, known);
+
+    /// <summary><c>IApplicationBuilder</c>, or a type that is one (<c>WebApplication</c>).</summary>
+    private bool IsApplicationBuilder(INamedTypeSymbol type)
+    {
+        if (_applicationBuilder is null || Is(type, _applicationBuilder))
+        {
+            return _applicationBuilder is not null;
+        }
+
+        foreach (var @interface in type.AllInterfaces)
+        {
+            if (Is(@interface, _applicationBuilder))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -296,10 +296,23 @@ public class ConcurrentDelegateCaptureAnalyzerTests
 
                     app.Run(async context => await context.Response.WriteAsync({|#1:connection|}.State.ToString()));
                 }
+
+                // The factory form: the outer lambda runs once at startup, the request delegate it returns for every request.
+                public static void Factory(WebApplication app, IApplicationBuilder builder, NpgsqlConnection connection)
+                {
+                    app.Use(next => async context =>
+                    {
+                        await {|#2:connection|}.OpenAsync();
+                        await next(context);
+                    });
+                    builder.Use(next => context => {|#3:connection|}.CloseAsync());
+                }
             }
             """,
             Captured(0, "connection", "NpgsqlConnection", "an app.Use middleware"),
-            Captured(1, "connection", "NpgsqlConnection", "an app.Run handler"));
+            Captured(1, "connection", "NpgsqlConnection", "an app.Run handler"),
+            Captured(2, "connection", "NpgsqlConnection", "an app.Use middleware"),
+            Captured(3, "connection", "NpgsqlConnection", "an app.Use middleware"));
     }
 
     [Fact]
