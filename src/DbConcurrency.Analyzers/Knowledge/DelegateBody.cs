@@ -35,8 +35,11 @@ internal readonly struct DelegateBody
     /// <summary>The method's or local's name, as the message says it.</summary>
     public string? ThroughName { get; }
 
-    /// <summary>The body behind <paramref name="value"/>, when it is in this file.</summary>
-    public static bool TryFind(IOperation value, out DelegateBody body)
+    /// <summary>
+    /// The body behind <paramref name="value"/>: a lambda or local in this file, a method in any file of the
+    /// compilation (another part of a partial class), its model from <paramref name="models"/>.
+    /// </summary>
+    public static bool TryFind(IOperation value, SemanticModels models, out DelegateBody body)
     {
         body = default;
         value = Unconverted(value);
@@ -61,7 +64,7 @@ internal readonly struct DelegateBody
                 return true;
 
             case IDelegateCreationOperation { Target: IMethodReferenceOperation group }
-                when TryFindDeclaration(group.Method, value.SemanticModel, out var declaration, out var operation):
+                when TryFindDeclaration(group.Method, value.SemanticModel, models, out var declaration, out var operation):
                 body = new DelegateBody(operation, declaration.Span, through ?? group, throughName ?? group.Method.Name);
                 return true;
 
@@ -104,27 +107,26 @@ internal readonly struct DelegateBody
             : null;
     }
 
-    /// <summary>The operation of a source method or local function declared in the same file as <paramref name="model"/>'s.</summary>
-    public static bool TryFindMethodBody(IMethodSymbol method, SemanticModel? model, out IOperation body)
-        => TryFindDeclaration(method, model, out _, out body);
+    /// <summary>The operation of a source method or local function's body, in whichever file of the compilation declares it.</summary>
+    public static bool TryFindMethodBody(IMethodSymbol method, SemanticModel? model, SemanticModels models, out IOperation body)
+        => TryFindDeclaration(method, model, models, out _, out body);
 
-    private static bool TryFindDeclaration(IMethodSymbol method, SemanticModel? model, out SyntaxNode declaration, out IOperation body)
+    private static bool TryFindDeclaration(IMethodSymbol method, SemanticModel? model, SemanticModels models, out SyntaxNode declaration, out IOperation body)
     {
         declaration = null!;
         body = null!;
+
+        // A partial method's body is in its implementing part.
+        method = method.PartialImplementationPart ?? method;
         if (model is null || method.DeclaringSyntaxReferences.Length != 1)
         {
             return false;
         }
 
         var reference = method.DeclaringSyntaxReferences[0];
-        if (reference.SyntaxTree != model.SyntaxTree)
-        {
-            return false;
-        }
-
+        var own = reference.SyntaxTree == model.SyntaxTree ? model : models.For(reference.SyntaxTree);
         declaration = reference.GetSyntax();
-        var operation = model.GetOperation(declaration);
+        var operation = own.GetOperation(declaration);
         switch (operation)
         {
             case ILocalFunctionOperation { Body: { } localBody }:

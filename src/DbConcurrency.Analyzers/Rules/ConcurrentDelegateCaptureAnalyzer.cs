@@ -38,15 +38,18 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
         {
             var apis = ConcurrentApis.Create(start.Compilation, start.Options.AnalyzerConfigOptionsProvider);
             var guards = GuardApis.Create(start.Compilation);
+
+            // Method groups and helpers may be declared in another part of a partial class.
+            var models = new SemanticModels(start.Compilation);
             start.RegisterOperationAction(
-                operation => Analyze(operation, apis, catalog, guards),
+                operation => Analyze(operation, apis, catalog, guards, models),
                 OperationKind.Invocation,
                 OperationKind.ObjectCreation,
                 OperationKind.EventAssignment);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, ConcurrentApis apis, DatabaseTypeCatalog catalog, GuardApis guards)
+    private static void Analyze(OperationAnalysisContext context, ConcurrentApis apis, DatabaseTypeCatalog catalog, GuardApis guards, SemanticModels models)
     {
         var delegates = apis.DelegatesOf(context.Operation, context.CancellationToken);
         var tree = context.Operation.Syntax.SyntaxTree;
@@ -59,9 +62,9 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
         var quiet = QuietWindow(context.Operation);
         foreach (var concurrent in delegates)
         {
-            if (DelegateBody.TryFind(concurrent.Value, out var body))
+            if (DelegateBody.TryFind(concurrent.Value, models, out var body))
             {
-                var walk = new Walk(context, catalog, types, guards, concurrent.Description, body, context.ContainingSymbol.ContainingType, quiet);
+                var walk = new Walk(context, catalog, types, guards, models, concurrent.Description, body, context.ContainingSymbol.ContainingType, quiet);
                 walk.Visit(body.Operation, via: null, depth: MaxCallDepth);
             }
         }
@@ -98,6 +101,8 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
         private readonly GuardApis _guards;
         private readonly string _description;
         private readonly TextSpan _span;
+        private readonly SyntaxTree _tree;
+        private readonly SemanticModels _models;
         private readonly IOperation? _through;
         private readonly string? _throughName;
         private readonly INamedTypeSymbol? _type;
@@ -105,8 +110,10 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
         private readonly HashSet<IMethodSymbol> _visited = new(SymbolEqualityComparer.Default);
         private readonly (IOperation Scope, TextSpan Window)? _quiet;
 
-        public Walk(OperationAnalysisContext context, DatabaseTypeCatalog catalog, DatabaseTypes types, GuardApis guards, string description, DelegateBody body, INamedTypeSymbol? type, (IOperation Scope, TextSpan Window)? quiet)
+        public Walk(OperationAnalysisContext context, DatabaseTypeCatalog catalog, DatabaseTypes types, GuardApis guards, SemanticModels models, string description, DelegateBody body, INamedTypeSymbol? type, (IOperation Scope, TextSpan Window)? quiet)
         {
+            _models = models;
+            _tree = body.Operation.Syntax.SyntaxTree;
             _through = body.Through;
             _throughName = body.ThroughName;
             _quiet = quiet;
@@ -146,7 +153,7 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
 
                     case IInvocationOperation invocation when depth > 0 && IsOwnHelper(invocation):
                         if (_visited.Add(invocation.TargetMethod.OriginalDefinition)
-                            && DelegateBody.TryFindMethodBody(invocation.TargetMethod, invocation.SemanticModel, out var helper))
+                            && DelegateBody.TryFindMethodBody(invocation.TargetMethod, invocation.SemanticModel, _models, out var helper))
                         {
                             Visit(helper, via ?? invocation, depth - 1);
                         }
@@ -227,7 +234,8 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
         {
             foreach (var reference in symbol.DeclaringSyntaxReferences)
             {
-                if (reference.SyntaxTree == _context.Operation.Syntax.SyntaxTree && _span.Contains(reference.Span))
+                // The span is in the body's own file, which for a method group may be another part of a partial class.
+                if (reference.SyntaxTree == _tree && _span.Contains(reference.Span))
                 {
                     return false;
                 }

@@ -185,6 +185,64 @@ public class ConcurrentDelegateCaptureAnalyzerTests
     }
 
     [Fact]
+    public async Task Helpers_and_method_groups_in_another_part_of_a_partial_class_are_followed()
+    {
+        var test = new Verify.Test
+        {
+            TestState =
+            {
+                Sources =
+                {
+                    ("/Batches.cs", Usings + """
+                        public sealed partial class Batches
+                        {
+                            private readonly SqliteConnection _connection = new("Data Source=batches.db");
+
+                            public void Run(int[] batches)
+                            {
+                                Parallel.ForEach(batches, {|#0:ProcessBatch|});
+                                Parallel.ForEach(batches, batch => {|#1:Save(batch)|});
+                                Parallel.ForEach(batches, batch => Count(batch));
+                                Parallel.ForEach(batches, Fresh);
+                                Parallel.ForEach(batches, batch => {|#2:Log(batch)|});
+                            }
+
+                            partial void Log(int batch);
+                        }
+                        """),
+                    ("/Batches.Db.cs", Usings + """
+                        public sealed partial class Batches
+                        {
+                            private void ProcessBatch(int batch) => _connection.Execute("select @batch", new { batch });
+
+                            private void Save(int batch) => _connection.Execute("select @batch", new { batch });
+
+                            private static int Count(int batch)
+                            {
+                                using var own = new SqliteConnection("Data Source=batches.db");
+                                return own.QuerySingle<int>("select @batch", new { batch });
+                            }
+
+                            private void Fresh(int batch)
+                            {
+                                using var own = new SqliteConnection("Data Source=batches.db");
+                                own.Execute("select @batch", new { batch });
+                            }
+
+                            partial void Log(int batch) => _connection.Execute("insert into log values (@batch)", new { batch });
+                        }
+                        """),
+                },
+            },
+        };
+        test.Use(ReferenceSets.SqliteDapper);
+        test.ExpectedDiagnostics.Add(Dbc003(0, "_connection", "SqliteConnection", "used, through 'ProcessBatch', by", "a Parallel.ForEach body"));
+        test.ExpectedDiagnostics.Add(Dbc003(1, "_connection", "SqliteConnection", "used, through 'Save', by", "a Parallel.ForEach body"));
+        test.ExpectedDiagnostics.Add(Dbc003(2, "_connection", "SqliteConnection", "used, through 'Log', by", "a Parallel.ForEach body"));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task Stored_delegates_that_open_their_own_connection_or_run_one_at_a_time_are_not_reported()
     {
         await VerifySqliteAsync("""
