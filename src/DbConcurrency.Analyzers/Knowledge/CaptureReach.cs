@@ -173,8 +173,28 @@ internal sealed class CaptureReach
     private static List<ClassShape> Read(SyntaxTree tree)
     {
         var shapes = new List<ClassShape>();
-        ReadMembers(((CompilationUnitSyntax)tree.GetRoot()).Members, shapes);
+        var root = (CompilationUnitSyntax)tree.GetRoot();
+        ReadAliases(root.Usings, shapes);
+        ReadMembers(root.Members, shapes);
         return shapes;
+    }
+
+    /// <summary>
+    /// <c>using Conn = Npgsql.NpgsqlConnection;</c> (global or not): the alias stands for what it names, so it is read
+    /// as a class deriving from and taking its target. A member of type <c>Conn</c> then names a database type, and a
+    /// constructor taking an alias of a class that leads on leads on too. Aliases count everywhere, as names do.
+    /// </summary>
+    private static void ReadAliases(SyntaxList<UsingDirectiveSyntax> usings, List<ClassShape> shapes)
+    {
+        foreach (var directive in usings)
+        {
+            if (directive is { Alias.Name: var alias, NamespaceOrType: { } target })
+            {
+                var names = new List<string>();
+                AddNames(target, names);
+                shapes.Add(new ClassShape(alias.Identifier.ValueText, names, names, new List<string>()));
+            }
+        }
     }
 
     // Declarations only, down namespaces and nested types: nothing inside a member can declare a class.
@@ -185,6 +205,7 @@ internal sealed class CaptureReach
             switch (member)
             {
                 case BaseNamespaceDeclarationSyntax space:
+                    ReadAliases(space.Usings, shapes);
                     ReadMembers(space.Members, shapes);
                     break;
                 case ClassDeclarationSyntax or RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: not (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.StructKeyword }:

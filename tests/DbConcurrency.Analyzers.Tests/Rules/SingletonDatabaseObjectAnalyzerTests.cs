@@ -245,6 +245,47 @@ public class SingletonDatabaseObjectAnalyzerTests
     }
 
     [Fact]
+    public async Task Chains_through_using_aliases_global_or_not_are_followed()
+    {
+        // Names no database type by itself: only the aliases say what Db and Store are.
+        var test = new Verify.Test
+        {
+            TestCode = """
+                using Store = Shop.OrderStore;
+
+                namespace Shop
+                {
+                    using Pool = Npgsql.NpgsqlDataSource;
+
+                    public sealed class OrderStore(Db db) { }
+                    public sealed class Cache { private readonly Db {|#0:_db|} = new("Host=a"); }
+                    public sealed class Reports(Store {|#1:store|}) { }
+                    public sealed class Health(Pool pool) { }
+
+                    public static class Startup
+                    {
+                        public static void Configure(IServiceCollection services)
+                        {
+                            services.AddScoped<OrderStore>();
+                            services.{|#2:AddSingleton<Cache>|}();
+                            services.{|#3:AddSingleton<Reports>|}();
+                            services.AddSingleton<Health>();
+                        }
+                    }
+                }
+                """,
+        };
+        test.Use(ReferenceSets.AspNetCore8);
+        test.TestState.Sources.Add(("Prelude.cs", Usings));
+        test.TestState.Sources.Add(("Aliases.cs", "global using Db = Npgsql.NpgsqlConnection;\n"));
+        test.ExpectedDiagnostics.Add(Dbc002(0, "Field '_db' (NpgsqlConnection) of singleton 'Cache'", "NpgsqlConnection", "Cache (singleton) → NpgsqlConnection (connection)"));
+        test.ExpectedDiagnostics.Add(Dbc002(1, "Parameter 'store' (OrderStore) of singleton 'Reports'", "NpgsqlConnection", "Reports (singleton) → OrderStore (scoped) → NpgsqlConnection (connection)"));
+        test.ExpectedDiagnostics.Add(Dbc002(2, "This AddSingleton registration", "NpgsqlConnection", "Cache (singleton) → NpgsqlConnection (connection)"));
+        test.ExpectedDiagnostics.Add(Dbc002(3, "This AddSingleton registration", "NpgsqlConnection", "Reports (singleton) → OrderStore (scoped) → NpgsqlConnection (connection)"));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task BackgroundService_taking_a_DbContext_is_reported_without_any_registration()
     {
         await VerifyAsync("""
