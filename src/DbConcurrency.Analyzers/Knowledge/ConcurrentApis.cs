@@ -161,7 +161,7 @@ internal sealed class ConcurrentApis
 
         // Inline middleware: app.Use(async (context, next) => …) and app.Run(context => …) run once per request.
         // app.Use(next => context => …): the outer lambda runs once, the request delegate it returns once per request.
-        if (method.Name == "Use" && (Is(type, _useMiddleware) || IsApplicationBuilder(type)))
+        if (method.Name == "Use" && (Is(type, _useMiddleware) || Is(type, _applicationBuilder) || KnownTypes.Implements(type, _applicationBuilder)))
         {
             return Collect(invocation.Arguments, "an app.Use middleware", static parameter => parameter.Name == "middleware");
         }
@@ -287,23 +287,4 @@ internal sealed class ConcurrentApis
     }
 
     private static bool Is(INamedTypeSymbol? type, INamedTypeSymbol? known) => KnownTypes.IsDefinitionOf(type, known);
-
-    /// <summary><c>IApplicationBuilder</c>, or a type that is one (<c>WebApplication</c>).</summary>
-    private bool IsApplicationBuilder(INamedTypeSymbol type)
-    {
-        if (_applicationBuilder is null || Is(type, _applicationBuilder))
-        {
-            return _applicationBuilder is not null;
-        }
-
-        foreach (var @interface in type.AllInterfaces)
-        {
-            if (Is(@interface, _applicationBuilder))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 }

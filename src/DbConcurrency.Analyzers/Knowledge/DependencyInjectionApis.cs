@@ -346,7 +346,7 @@ internal sealed class DependencyInjectionApis
         => model.GetSpeculativeTypeInfo(position, type, SpeculativeBindingOption.BindAsTypeOrNamespace).Type is { TypeKind: not TypeKind.Error } bound ? bound : null;
 
     /// <summary>True for a class the host runs for its whole life: <c>IHostedService</c>, hence every <c>BackgroundService</c>.</summary>
-    public bool IsHostedService(INamedTypeSymbol type) => Implements(type, HostedService);
+    public bool IsHostedService(INamedTypeSymbol type) => KnownTypes.Implements(type, HostedService);
 
     /// <summary>
     /// True for conventional middleware: a constructor taking the next <c>RequestDelegate</c> and an
@@ -354,7 +354,7 @@ internal sealed class DependencyInjectionApis
     /// </summary>
     public bool IsConventionalMiddleware(INamedTypeSymbol type)
     {
-        if (RequestDelegate is null || HttpContext is null || Implements(type, Middleware))
+        if (RequestDelegate is null || HttpContext is null || KnownTypes.Implements(type, Middleware))
         {
             return false;
         }
@@ -385,23 +385,6 @@ internal sealed class DependencyInjectionApis
         return false;
     }
 
-    private static bool Implements(INamedTypeSymbol type, INamedTypeSymbol? @interface)
-    {
-        if (@interface is null)
-        {
-            return false;
-        }
-
-        foreach (var candidate in type.AllInterfaces)
-        {
-            if (SymbolEqualityComparer.Default.Equals(candidate, @interface))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     private static bool TryRead(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, SyntaxNode syntax, out ServiceRegistration? registration)
     {

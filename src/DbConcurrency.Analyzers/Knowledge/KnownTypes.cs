@@ -36,6 +36,25 @@ internal static class KnownTypes
     public static bool IsDefinitionOf(INamedTypeSymbol? type, INamedTypeSymbol? known)
         => known is not null && type is not null && type.Name == known.Name && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, known);
 
+    /// <summary>True when <paramref name="type"/> implements <paramref name="interface"/> (its definition, for a generic one).</summary>
+    public static bool Implements(INamedTypeSymbol type, INamedTypeSymbol? @interface)
+    {
+        if (@interface is null)
+        {
+            return false;
+        }
+
+        foreach (var candidate in type.AllInterfaces)
+        {
+            if (IsDefinitionOf(candidate, @interface))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// True when <paramref name="type"/> is <paramref name="name"/> declared in the namespace
     /// <paramref name="dottedNamespace"/>: for the framework's own shapes (Lazy, tuples, ThreadLocal), which
