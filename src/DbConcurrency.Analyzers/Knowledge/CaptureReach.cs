@@ -146,6 +146,12 @@ internal sealed class CaptureReach
     }
 
     /// <summary>
+    /// True when one of <paramref name="mentioned"/> is a database type's name, or a name that leads to one: what a
+    /// registration must mention to register, build or resolve a database object.
+    /// </summary>
+    public bool LeadsOn(IEnumerable<string> mentioned) => NamesDatabaseType(mentioned, Names);
+
+    /// <summary>
     /// A name of the catalog (or of a source class deriving from one), or shaped like a provider's own type
     /// (<c>NpgsqlConnection</c>, <c>SqliteCommand</c>, <c>MySqlDataReader</c>), which derive from the catalog's.
     /// </summary>

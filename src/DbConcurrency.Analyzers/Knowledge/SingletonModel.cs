@@ -148,6 +148,16 @@ internal sealed class SingletonModel
     public bool MayHoldDatabaseObject(INamedTypeSymbol type) => ReachOf().Holders.Contains(type.Name);
 
     /// <summary>
+    /// False when the registration-like <paramref name="call"/> cannot register a database object or anything that
+    /// holds one: it names its types, and none of the names it mentions is a database type or leads to one. Answered
+    /// from the file's syntax, read once: most singleton registrations of a code base are never bound. A call the
+    /// model does not read as a candidate (its own registrations come from the same scan) is not one either.
+    /// </summary>
+    public bool MayRegisterDatabaseObject(SyntaxNode call)
+        => CandidateCache.GetValue(call.SyntaxTree, ScanTree).At(call.Span) is { } candidate
+           && (candidate.NamesNoType || ReachOf().LeadsOn(candidate.Names));
+
+    /// <summary>
     /// The members through which <paramref name="type"/> holds a database object: constructor parameters that
     /// bring one in (directly or through scoped/transient services), and fields or auto-properties that store
     /// one the type made itself. Members whose every use holds one guard are synchronized sharing, not findings.
@@ -900,7 +910,36 @@ internal sealed class SingletonModel
     {
         public Candidates(ImmutableArray<Candidate> calls) => Calls = calls;
 
+        /// <summary>In document order: by start, an outer call before the calls inside it that start with it.</summary>
         public ImmutableArray<Candidate> Calls { get; }
+
+        public Candidate? At(Microsoft.CodeAnalysis.Text.TextSpan span)
+        {
+            int low = 0, high = Calls.Length - 1;
+            while (low <= high)
+            {
+                var middle = low + ((high - low) / 2);
+                if (Calls[middle].Span.Start < span.Start)
+                {
+                    low = middle + 1;
+                }
+                else
+                {
+                    high = middle - 1;
+                }
+            }
+
+            // `low` is the first call starting at the span's start, if any: a chain's calls share their start.
+            for (var i = low; i < Calls.Length && Calls[i].Span.Start == span.Start; i++)
+            {
+                if (Calls[i].Span == span)
+                {
+                    return Calls[i];
+                }
+            }
+
+            return null;
+        }
     }
 
     /// <summary>

@@ -103,7 +103,8 @@ public sealed class SingletonDatabaseObjectAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        if (!apis.TryGetRegistration(context.Operation, out var registration)
+        if (!model.MayRegisterDatabaseObject(context.Operation.Syntax)
+            || !apis.TryGetRegistration(context.Operation, out var registration)
             || registration is not { Lifetime: ServiceLifetime.Singleton }
             || generated.Contains(registration.Location, context.CancellationToken)
             || !model.TryExplain(registration, context.CancellationToken, out var objectType, out var chain))
