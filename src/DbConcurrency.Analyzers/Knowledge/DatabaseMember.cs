@@ -103,6 +103,9 @@ internal readonly struct DatabaseMember
     public static string DisplayName(ITypeSymbol type)
         => type.WithNullableAnnotation(NullableAnnotation.None).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
 
+    /// <summary>A property with storage of its own: <c>{ get; }</c>, <c>{ get; set; }</c>, <c>{ get; init; }</c>.</summary>
+    public static bool IsAutoProperty(IPropertySymbol property) => FindBackingField(property) is not null;
+
     private static IFieldSymbol? FindBackingField(IPropertySymbol property)
     {
         foreach (var member in property.ContainingType.GetMembers())

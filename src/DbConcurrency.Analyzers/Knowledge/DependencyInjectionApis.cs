@@ -549,8 +549,65 @@ internal sealed class DependencyInjectionApis
         return built;
     }
 
-    private static bool IsResolveCall(IMethodSymbol method)
-        => method.Name is "GetService" or "GetRequiredService" or "GetKeyedService" or "GetRequiredKeyedService";
+    private static bool IsResolveCall(IMethodSymbol method) => IsResolveName(method.Name);
+
+    /// <summary>The names of the calls that resolve one service from a provider: the test before any symbol is looked at.</summary>
+    public static bool IsResolveName(string name)
+        => name is "GetService" or "GetRequiredService" or "GetKeyedService" or "GetRequiredKeyedService";
+
+    /// <summary>
+    /// Reads <c>_services.GetRequiredService&lt;AppDb&gt;()</c>: a call that resolves a service from a provider the instance
+    /// keeps, a field, auto-property or primary constructor parameter of its own, not a scope's provider or one handed in
+    /// per call (<c>scope.ServiceProvider</c>, <c>context.RequestServices</c>). <paramref name="provider"/> is that member
+    /// or parameter, <paramref name="location"/> the method's name, where DBC002 reports it.
+    /// </summary>
+    public static bool TryReadHeldProviderResolution(IInvocationOperation invocation, out ISymbol provider, out ITypeSymbol service, out Location location)
+    {
+        provider = null!;
+        service = null!;
+        location = null!;
+        var method = invocation.TargetMethod;
+        if (method.ContainingType?.Name is not ("ServiceProviderServiceExtensions" or "ServiceProviderKeyedServiceExtensions" or "IServiceProvider" or "IKeyedServiceProvider")
+            || ResolvedType(invocation) is not { } resolved)
+        {
+            return false;
+        }
+
+        var receiver = method.IsExtensionMethod
+            ? invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null
+            : invocation.Instance;
+        ISymbol? held = receiver is null ? null : WithoutConversions(receiver) switch
+        {
+            IFieldReferenceOperation { Instance: IInstanceReferenceOperation, Field: var field } => field,
+            IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Property: var property } when DatabaseMember.IsAutoProperty(property) => property,
+            IParameterReferenceOperation { Parameter: { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } constructor } parameter }
+                when IsPrimaryConstructor(constructor) => parameter,
+            _ => null,
+        };
+
+        if (held is null)
+        {
+            return false;
+        }
+
+        provider = held;
+        service = resolved;
+        location = NameLocation(invocation.Syntax);
+        return true;
+    }
+
+    private static bool IsPrimaryConstructor(IMethodSymbol constructor)
+    {
+        foreach (var reference in constructor.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is TypeDeclarationSyntax)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static ITypeSymbol? ResolvedType(IInvocationOperation invocation)
     {

@@ -183,6 +183,68 @@ internal sealed class SingletonModel
     }
 
     /// <summary>
+    /// Why resolving <paramref name="service"/> from the provider a long-lived type was given, the root provider, shares
+    /// a database object: the service is registered scoped, so the root scope builds one and hands that one to every
+    /// caller for the life of the process, and it is a database object or holds one. A transient service is built anew
+    /// for each call, and a singleton is reported where it is registered. A context whose registration is not in sight
+    /// counts as scoped: EF Core registers contexts scoped, and the registration is often in another project.
+    /// </summary>
+    public bool TryExplainRootResolution(ITypeSymbol service, SyntaxTree tree, CancellationToken cancellationToken, out ITypeSymbol objectType, out ImmutableArray<string> chain)
+    {
+        objectType = service;
+        chain = default;
+        var types = _catalog.For(tree);
+        var isObject = types.TryClassify(service, out var match);
+        if (!isObject && !ReachOf().Names.Contains(service.Name))
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            var registrations = RegistrationsMentioning(service.Name, CallKind.Singleton | CallKind.ScopedOrTransient, cancellationToken).WithService(service);
+            foreach (var registration in registrations)
+            {
+                if (registration.Lifetime != ServiceLifetime.Scoped)
+                {
+                    return false;
+                }
+            }
+
+            if (isObject)
+            {
+                if (registrations.Count == 0 && match.Kind != DatabaseObjectKind.Context)
+                {
+                    return false;
+                }
+
+                objectType = match.ObjectType;
+                chain = ImmutableArray.Create(Link(match.ObjectType, Describe(match.Kind)));
+                return true;
+            }
+
+            foreach (var registration in registrations)
+            {
+                if (TryFollow(registration, service, MaxDepth, types, cancellationToken, out objectType, out chain))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>True when <paramref name="member"/> of <paramref name="type"/> keeps what a constructor was given.</summary>
+    public bool IsInjected(INamedTypeSymbol type, ISymbol member, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return FactsOf(type.OriginalDefinition, cancellationToken).Injected.Contains(member.OriginalDefinition);
+        }
+    }
+
+    /// <summary>
     /// True when registering the service as scoped moves the problem nowhere: no other long-lived type takes it
     /// or resolves it, and it is not itself a hosted service or middleware.
     /// </summary>
@@ -359,38 +421,47 @@ internal sealed class SingletonModel
         foreach (var registration in RegistrationsOf(dependency, cancellationToken))
         {
             // A singleton dependency is a root of its own, reported where it is declared.
-            if (registration.Lifetime == ServiceLifetime.Singleton)
+            if (registration.Lifetime != ServiceLifetime.Singleton
+                && TryFollow(registration, dependency, depth, types, cancellationToken, out objectType, out chain))
             {
-                continue;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>What a scoped or transient <paramref name="registration"/> of <paramref name="dependency"/> builds holds, or its factory resolves.</summary>
+    private bool TryFollow(ServiceRegistration registration, ITypeSymbol dependency, int depth, DatabaseTypes types, CancellationToken cancellationToken, out ITypeSymbol objectType, out ImmutableArray<string> chain)
+    {
+        objectType = dependency;
+        chain = default;
+        var lifetime = registration.Lifetime == ServiceLifetime.Scoped ? "scoped" : "transient";
+        var built = registration.ConstructedType;
+        if (built is not null)
+        {
+            if (types.TryClassify(built, out var builtMatch))
+            {
+                objectType = builtMatch.ObjectType;
+                chain = ImmutableArray.Create(Link(builtMatch.ObjectType, Describe(builtMatch.Kind)));
+                return true;
             }
 
-            var lifetime = registration.Lifetime == ServiceLifetime.Scoped ? "scoped" : "transient";
-            var built = registration.ConstructedType;
-            if (built is not null)
+            var captures = CapturesOf(built.OriginalDefinition, depth - 1, cancellationToken);
+            if (!captures.IsEmpty)
             {
-                if (types.TryClassify(built, out var builtMatch))
-                {
-                    objectType = builtMatch.ObjectType;
-                    chain = ImmutableArray.Create(Link(builtMatch.ObjectType, Describe(builtMatch.Kind)));
-                    return true;
-                }
-
-                var captures = CapturesOf(built.OriginalDefinition, depth - 1, cancellationToken);
-                if (!captures.IsEmpty)
-                {
-                    objectType = captures[0].ObjectType;
-                    chain = captures[0].Chain.Insert(0, Link(built, lifetime));
-                    return true;
-                }
+                objectType = captures[0].ObjectType;
+                chain = captures[0].Chain.Insert(0, Link(built, lifetime));
+                return true;
             }
+        }
 
-            foreach (var resolved in registration.ResolvedByFactory)
+        foreach (var resolved in registration.ResolvedByFactory)
+        {
+            if (TryResolve(resolved, depth - 1, types, cancellationToken, out objectType, out var inner))
             {
-                if (TryResolve(resolved, depth - 1, types, cancellationToken, out objectType, out var inner))
-                {
-                    chain = inner.Insert(0, Link(built ?? dependency, lifetime));
-                    return true;
-                }
+                chain = inner.Insert(0, Link(built ?? dependency, lifetime));
+                return true;
             }
         }
 

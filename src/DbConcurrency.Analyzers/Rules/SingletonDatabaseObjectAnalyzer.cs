@@ -18,7 +18,10 @@ namespace DbConcurrency.Analyzers.Rules;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class SingletonDatabaseObjectAnalyzer : DiagnosticAnalyzer
 {
-    /// <summary>Diagnostic property: "Member" on a constructor parameter, field or property; "Registration" on a registration call.</summary>
+    /// <summary>
+    /// Diagnostic property: "Member" on a constructor parameter, field or property; "Registration" on a registration call;
+    /// "Resolution" on a call that resolves a service from the type's own provider.
+    /// </summary>
     public const string SiteProperty = "Site";
 
     /// <summary>Diagnostic property: the <see cref="SingletonRole"/> of the long-lived type.</summary>
@@ -33,6 +36,9 @@ public sealed class SingletonDatabaseObjectAnalyzer : DiagnosticAnalyzer
     public const string MemberSite = "Member";
 
     public const string RegistrationSite = "Registration";
+
+    /// <summary>A service resolved in a method from the provider the long-lived type was given.</summary>
+    public const string ResolutionSite = "Resolution";
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.SingletonDatabaseObject);
@@ -49,7 +55,7 @@ public sealed class SingletonDatabaseObjectAnalyzer : DiagnosticAnalyzer
             start.RegisterSymbolAction(symbol => AnalyzeType(symbol, model, catalog.GeneratedCode), SymbolKind.NamedType);
             if (apis.HasRegistrations)
             {
-                start.RegisterOperationAction(operation => AnalyzeRegistration(operation, apis, model, catalog.GeneratedCode), OperationKind.Invocation, OperationKind.ObjectCreation);
+                start.RegisterOperationAction(operation => AnalyzeCall(operation, apis, model, catalog.GeneratedCode), OperationKind.Invocation, OperationKind.ObjectCreation);
             }
         });
     }
@@ -91,6 +97,48 @@ public sealed class SingletonDatabaseObjectAnalyzer : DiagnosticAnalyzer
                 DatabaseMember.DisplayName(capture.ObjectType),
                 string.Join(" → ", capture.Chain.Insert(0, root))));
         }
+    }
+
+    private static void AnalyzeCall(OperationAnalysisContext context, DependencyInjectionApis apis, SingletonModel model, GeneratedCode generated)
+    {
+        if (context.Operation is IInvocationOperation { TargetMethod.Name: var name } invocation && DependencyInjectionApis.IsResolveName(name))
+        {
+            AnalyzeResolution(context, invocation, model, generated);
+        }
+        else
+        {
+            AnalyzeRegistration(context, apis, model, generated);
+        }
+    }
+
+    /// <summary>
+    /// <c>_services.GetRequiredService&lt;AppDb&gt;()</c> in a method of a long-lived type: the provider it was given is the
+    /// root provider, whose scope builds a scoped service once and hands that one to every caller for the life of the
+    /// process. A constructor's resolutions are not reported here: kept in a field, the field is the finding.
+    /// </summary>
+    private static void AnalyzeResolution(OperationAnalysisContext context, IInvocationOperation invocation, SingletonModel model, GeneratedCode generated)
+    {
+        if (context.ContainingSymbol is not IMethodSymbol { IsStatic: false, MethodKind: not MethodKind.Constructor, ContainingType: { TypeKind: TypeKind.Class } type }
+            || !DependencyInjectionApis.TryReadHeldProviderResolution(invocation, out var provider, out var service, out var location)
+            || model.RoleOf(type, context.CancellationToken) is not { } role
+            || (provider is not IParameterSymbol && !model.IsInjected(type, provider, context.CancellationToken))
+            || generated.Contains(location, context.CancellationToken)
+            || !model.TryExplainRootResolution(service, location.SourceTree!, context.CancellationToken, out var objectType, out var chain))
+        {
+            return;
+        }
+
+        var roleText = SingletonModel.Describe(role);
+        var properties = ImmutableDictionary<string, string?>.Empty
+            .Add(SiteProperty, ResolutionSite)
+            .Add(RoleProperty, role.ToString());
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.SingletonDatabaseObject,
+            location,
+            properties,
+            $"Resolving '{DatabaseMember.DisplayName(service)}' from the root provider in {roleText} '{type.Name}'",
+            DatabaseMember.DisplayName(objectType),
+            string.Join(" → ", chain.Insert(0, SingletonModel.Link(type, roleText)))));
     }
 
     private static void AnalyzeRegistration(OperationAnalysisContext context, DependencyInjectionApis apis, SingletonModel model, GeneratedCode generated)

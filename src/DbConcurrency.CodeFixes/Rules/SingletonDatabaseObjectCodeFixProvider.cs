@@ -31,6 +31,7 @@ public sealed class SingletonDatabaseObjectCodeFixProvider : CodeFixProvider
     public const string DataSourceKey = "DBC002.DataSource";
     public const string ServiceScopeKey = "DBC002.ServiceScope";
     public const string InvokeParameterKey = "DBC002.InvokeParameter";
+    public const string ResolutionScopeKey = "DBC002.ResolutionScope";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.SingletonDatabaseObject);
 
@@ -64,7 +65,11 @@ public sealed class SingletonDatabaseObjectCodeFixProvider : CodeFixProvider
     {
         var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
         diagnostic.Properties.TryGetValue(SingletonDatabaseObjectAnalyzer.SiteProperty, out var site);
-        return site == SingletonDatabaseObjectAnalyzer.RegistrationSite ? node : node.FirstAncestorOrSelf<ParameterSyntax>();
+        return site switch
+        {
+            SingletonDatabaseObjectAnalyzer.RegistrationSite or SingletonDatabaseObjectAnalyzer.ResolutionSite => node,
+            _ => node.FirstAncestorOrSelf<ParameterSyntax>(),
+        };
     }
 
     private static async Task<IReadOnlyList<CodeAction>> CreateActionsAsync(Document document, SyntaxNode target, Diagnostic diagnostic, CancellationToken cancellationToken)
@@ -75,10 +80,36 @@ public sealed class SingletonDatabaseObjectCodeFixProvider : CodeFixProvider
             return System.Array.Empty<CodeAction>();
         }
 
+        diagnostic.Properties.TryGetValue(SingletonDatabaseObjectAnalyzer.SiteProperty, out var site);
+        if (site == SingletonDatabaseObjectAnalyzer.ResolutionSite)
+        {
+            return CreateResolutionScopeAction(document, model, target, cancellationToken);
+        }
+
         diagnostic.Properties.TryGetValue(SingletonDatabaseObjectAnalyzer.RoleProperty, out var role);
         return target is ParameterSyntax parameter
             ? await CreateDependencyActionsAsync(document, model, parameter, role, cancellationToken).ConfigureAwait(false)
             : CreateScopedAction(document, model, target, diagnostic, cancellationToken);
+    }
+
+    private static CodeAction[] CreateResolutionScopeAction(Document document, SemanticModel model, SyntaxNode node, CancellationToken cancellationToken)
+    {
+        if (!ResolutionScopeRewriter.TryPlan(model, node, cancellationToken, out var plan))
+        {
+            return System.Array.Empty<CodeAction>();
+        }
+
+        return new[]
+        {
+            CodeAction.Create(
+                "Resolve it from a scope of its own: one instance per call",
+                async token =>
+                {
+                    var root = await document.GetSyntaxRootAsync(token).ConfigureAwait(false);
+                    return document.WithSyntaxRoot(ResolutionScopeRewriter.Apply(root!, plan));
+                },
+                ResolutionScopeKey),
+        };
     }
 
     private static CodeAction[] CreateScopedAction(Document document, SemanticModel model, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)

@@ -932,4 +932,158 @@ public class SingletonDatabaseObjectAnalyzerTests
             }
             """);
     }
+
+    [Fact]
+    public async Task A_service_resolved_in_a_method_from_the_provider_a_long_lived_type_was_given_is_reported_at_the_call()
+    {
+        await VerifyAsync("""
+            public interface IInvoiceStore { Task<int> CountAsync(); }
+
+            public class EfInvoiceStore(AppDbContext db) : IInvoiceStore
+            {
+                public Task<int> CountAsync() => db.Database.ExecuteSqlRawAsync("select 1");
+            }
+
+            public class Poller(IServiceProvider services) : BackgroundService
+            {
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    while (!stoppingToken.IsCancellationRequested)
+                    {
+                        var db = services.{|#0:GetRequiredService<AppDbContext>|}();
+                        await db.Database.EnsureCreatedAsync(stoppingToken);
+                    }
+                }
+            }
+
+            public class Reports
+            {
+                private readonly IServiceProvider _provider;
+
+                public Reports(IServiceProvider provider) => _provider = provider;
+
+                private AppDbContext Db => this._provider.{|#1:GetRequiredService<AppDbContext>|}();
+
+                public bool Exists() => Db.Database.CanConnect();
+
+                public bool ExistsToo() => ((AppDbContext)_provider.{|#2:GetService|}(typeof(AppDbContext))!).Database.CanConnect();
+
+                public Task<int> CountAsync() => _provider.{|#3:GetRequiredService<IInvoiceStore>|}().CountAsync();
+            }
+
+            public class TenantMiddleware
+            {
+                private readonly RequestDelegate _next;
+
+                private IServiceProvider Services { get; }
+
+                public TenantMiddleware(RequestDelegate next, IServiceProvider services)
+                {
+                    _next = next;
+                    Services = services;
+                }
+
+                public async Task InvokeAsync(HttpContext context)
+                {
+                    await Services.{|#4:GetRequiredKeyedService<AppDbContext>|}("tenants").Database.EnsureCreatedAsync();
+                    await _next(context);
+                }
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddDbContext<AppDbContext>();
+                    services.AddScoped<IInvoiceStore, EfInvoiceStore>();
+                    services.AddHostedService<Poller>();
+                    services.AddSingleton<Reports>();
+                }
+            }
+            """,
+            Dbc002(0, "Resolving 'AppDbContext' from the root provider in hosted service 'Poller'", "AppDbContext", "Poller (hosted service) → AppDbContext (DbContext)"),
+            Dbc002(1, "Resolving 'AppDbContext' from the root provider in singleton 'Reports'", "AppDbContext", "Reports (singleton) → AppDbContext (DbContext)"),
+            Dbc002(2, "Resolving 'AppDbContext' from the root provider in singleton 'Reports'", "AppDbContext", "Reports (singleton) → AppDbContext (DbContext)"),
+            Dbc002(3, "Resolving 'IInvoiceStore' from the root provider in singleton 'Reports'", "AppDbContext", "Reports (singleton) → EfInvoiceStore (scoped) → AppDbContext (DbContext)"),
+            Dbc002(4, "Resolving 'AppDbContext' from the root provider in middleware 'TenantMiddleware'", "AppDbContext", "TenantMiddleware (middleware) → AppDbContext (DbContext)"));
+    }
+
+    [Fact]
+    public async Task Resolving_from_a_scope_the_request_a_scoped_type_or_a_transient_registration_is_silent()
+    {
+        await VerifyAsync("""
+            public class ReportContext(DbContextOptions<ReportContext> options) : DbContext(options) { }
+
+            public class Cache(AppDbContext {|#1:db|}) { }
+
+            public class Worker(IServiceProvider services, IServiceScopeFactory scopes) : BackgroundService
+            {
+                private readonly IServiceProvider _scoped = scopes.CreateScope().ServiceProvider;
+
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    using (var scope = services.CreateScope())
+                    {
+                        await scope.ServiceProvider.GetRequiredService<AppDbContext>().Database.EnsureCreatedAsync(stoppingToken);
+                    }
+
+                    await using var asyncScope = scopes.CreateAsyncScope();
+                    await asyncScope.ServiceProvider.GetRequiredService<AppDbContext>().Database.EnsureCreatedAsync(stoppingToken);
+
+                    // Transient: a new one for each call. A factory is thread-safe. A singleton is reported where it is registered.
+                    services.GetRequiredService<ReportContext>().Dispose();
+                    var factory = services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+                    _ = services.GetRequiredService<Cache>();
+
+                    // Not a connection anyone registered: nothing says which lifetime it has.
+                    services.GetService<NpgsqlConnection>()?.Dispose();
+
+                    // Not the provider the constructor was given.
+                    _scoped.GetRequiredService<AppDbContext>().Dispose();
+                    Use(services);
+                }
+
+                private static void Use(IServiceProvider provider) => provider.GetRequiredService<AppDbContext>().Dispose();
+            }
+
+            public class Warmup
+            {
+                public Warmup(IServiceProvider services)
+                {
+                    // Used once while the singleton is built, not kept.
+                    services.GetRequiredService<AppDbContext>().Database.EnsureCreated();
+                }
+            }
+
+            public class RequestMiddleware(RequestDelegate next)
+            {
+                public async Task InvokeAsync(HttpContext context)
+                {
+                    await context.RequestServices.GetRequiredService<AppDbContext>().Database.EnsureCreatedAsync();
+                    await next(context);
+                }
+            }
+
+            public class ScopedReports(IServiceProvider services)
+            {
+                public bool Exists() => services.GetRequiredService<AppDbContext>().Database.CanConnect();
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddDbContext<AppDbContext>();
+                    services.AddDbContextFactory<AppDbContext>(lifetime: ServiceLifetime.Scoped);
+                    services.AddDbContext<ReportContext>(o => { }, ServiceLifetime.Transient);
+                    services.{|#0:AddSingleton<Cache>|}();
+                    services.AddHostedService<Worker>();
+                    services.AddSingleton<Warmup>();
+                    services.AddScoped<ScopedReports>();
+                }
+            }
+            """,
+            Dbc002(0, "This AddSingleton registration", "AppDbContext", "Cache (singleton) → AppDbContext (DbContext)"),
+            Dbc002(1, "Parameter 'db' (AppDbContext) of singleton 'Cache'", "AppDbContext", "Cache (singleton) → AppDbContext (DbContext)"));
+    }
 }

@@ -696,4 +696,112 @@ public class SingletonDatabaseObjectCodeFixTests
         await VerifyNoFixAsync(SingletonDatabaseObjectCodeFixProvider.DbContextFactoryKey, Source);
         await VerifyNoFixAsync(SingletonDatabaseObjectCodeFixProvider.ServiceScopeKey, Source);
     }
+
+    [Fact]
+    public async Task A_resolution_from_the_root_provider_gets_a_scope_of_its_own_async_or_not()
+    {
+        await VerifyFixAsync(SingletonDatabaseObjectCodeFixProvider.ResolutionScopeKey, """
+            public class Poller(IServiceProvider services) : BackgroundService
+            {
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    while (!stoppingToken.IsCancellationRequested)
+                    {
+                        var db = services.{|DBC002:GetRequiredService<AppDbContext>|}();
+                        await db.Jobs.CountAsync(stoppingToken);
+                    }
+                }
+            }
+
+            public class Reports
+            {
+                private readonly IServiceProvider _provider;
+
+                public Reports(IServiceProvider provider) => _provider = provider;
+
+                public int Open()
+                {
+                    var scope = 1;
+                    var db = (AppDbContext)this._provider.{|DBC002:GetService|}(typeof(AppDbContext))!;
+                    return db.Jobs.Count(j => !j.Done) + scope;
+                }
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddDbContext<AppDbContext>();
+                    services.AddHostedService<Poller>();
+                    services.AddSingleton<Reports>();
+                }
+            }
+            """, """
+            public class Poller(IServiceProvider services) : BackgroundService
+            {
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    while (!stoppingToken.IsCancellationRequested)
+                    {
+                        await using var scope = services.CreateAsyncScope();
+                        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+                        await db.Jobs.CountAsync(stoppingToken);
+                    }
+                }
+            }
+
+            public class Reports
+            {
+                private readonly IServiceProvider _provider;
+
+                public Reports(IServiceProvider provider) => _provider = provider;
+
+                public int Open()
+                {
+                    var scope = 1;
+                    using var scope2 = this._provider.CreateScope();
+                    var db = (AppDbContext)scope2.ServiceProvider.GetService(typeof(AppDbContext))!;
+                    return db.Jobs.Count(j => !j.Done) + scope;
+                }
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddDbContext<AppDbContext>();
+                    services.AddHostedService<Poller>();
+                    services.AddSingleton<Reports>();
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_resolution_that_is_not_a_local_of_its_own_or_leaves_its_block_gets_no_scope()
+    {
+        await VerifyNoFixAsync(SingletonDatabaseObjectCodeFixProvider.ResolutionScopeKey, """
+            public class Reports(IServiceProvider services)
+            {
+                private AppDbContext Db => services.{|DBC002:GetRequiredService<AppDbContext>|}();
+
+                public int Count() => Db.Jobs.Count();
+
+                public AppDbContext Context()
+                {
+                    var db = services.{|DBC002:GetRequiredService<AppDbContext>|}();
+                    return db;
+                }
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddDbContext<AppDbContext>();
+                    services.AddSingleton<Reports>();
+                }
+            }
+            """);
+    }
 }
