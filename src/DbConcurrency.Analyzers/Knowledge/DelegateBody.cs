@@ -107,6 +107,29 @@ internal readonly struct DelegateBody
             : null;
     }
 
+    /// <summary>
+    /// The body a call inside a delegate runs with the delegate's captures: a local function's (<c>Insert(row)</c>), or a
+    /// stored delegate's (<c>insert(row)</c>, the local declared with a lambda or a group). The call is where a finding
+    /// about the body is reported.
+    /// </summary>
+    public static bool TryFindCalled(IInvocationOperation call, SemanticModels models, out DelegateBody body)
+    {
+        body = default;
+        switch (call.TargetMethod.MethodKind)
+        {
+            case MethodKind.LocalFunction when TryFindDeclaration(call.TargetMethod, call.SemanticModel, models, out var declaration, out var operation):
+                body = new DelegateBody(operation, declaration.Span, call, call.TargetMethod.Name);
+                return true;
+
+            case MethodKind.DelegateInvoke when call.Instance is ILocalReferenceOperation { Local.Name: var name } stored && TryFind(stored, models, out var found):
+                body = new DelegateBody(found.Operation, found.Span, call, name);
+                return true;
+
+            default:
+                return false;
+        }
+    }
+
     /// <summary>The operation of a source method or local function's body, in whichever file of the compilation declares it.</summary>
     public static bool TryFindMethodBody(IMethodSymbol method, SemanticModel? model, SemanticModels models, out IOperation body)
         => TryFindDeclaration(method, model, models, out _, out body);

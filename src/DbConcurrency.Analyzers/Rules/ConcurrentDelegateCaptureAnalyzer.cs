@@ -65,7 +65,7 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
             if (DelegateBody.TryFind(concurrent.Value, models, out var body))
             {
                 var walk = new Walk(context, catalog, types, guards, models, concurrent.Description, body, context.ContainingSymbol.ContainingType, quiet);
-                walk.Visit(body.Operation, via: null, depth: MaxCallDepth);
+                walk.Visit(body.Operation, via: null, own: null, depth: MaxCallDepth);
             }
         }
     }
@@ -90,6 +90,20 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
         return Awaits.FirstWaitOf(local, scope, start.Syntax.Span.End) is { } waited
             ? (scope, TextSpan.FromBounds(start.Syntax.Span.End, waited))
             : null;
+    }
+
+    /// <summary>The call inside the delegate through which a body runs, and its name as the message says it.</summary>
+    private sealed class Via
+    {
+        public Via(IInvocationOperation call, string name)
+        {
+            Call = call;
+            Name = name;
+        }
+
+        public IInvocationOperation Call { get; }
+
+        public string Name { get; }
     }
 
     /// <summary>One delegate's body searched for database objects it did not create; each object reported once.</summary>
@@ -126,18 +140,22 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
             _type = type;
         }
 
-        /// <param name="via">The call inside the delegate that leads here, when this is a helper's body.</param>
-        public void Visit(IOperation body, IInvocationOperation? via, int depth)
+        /// <param name="via">The call inside the delegate that leads here, when this is a helper's body or a local function's.</param>
+        /// <param name="own">
+        /// A local function's or stored delegate's span, when this is its body: it shares the enclosing method's locals, and
+        /// declares its own. Null for a helper method, whose locals are all its own.
+        /// </param>
+        public void Visit(IOperation body, Via? via, TextSpan? own, int depth)
         {
             foreach (var operation in body.DescendantsAndSelf())
             {
                 switch (operation)
                 {
-                    case ILocalReferenceOperation reference when via is null && IsDeclaredOutside(reference.Local):
+                    case ILocalReferenceOperation reference when (via is null || own is not null) && IsDeclaredOutside(reference.Local, own):
                         Consider(operation, reference.Local, reference.Local.Type, via);
                         break;
 
-                    case IParameterReferenceOperation reference when via is null && IsDeclaredOutside(reference.Parameter):
+                    case IParameterReferenceOperation reference when (via is null || own is not null) && IsDeclaredOutside(reference.Parameter, own):
                         Consider(operation, reference.Parameter, reference.Parameter.Type, via);
                         break;
 
@@ -155,15 +173,25 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
                         if (_visited.Add(invocation.TargetMethod.OriginalDefinition)
                             && DelegateBody.TryFindMethodBody(invocation.TargetMethod, invocation.SemanticModel, _models, out var helper))
                         {
-                            Visit(helper, via ?? invocation, depth - 1);
+                            Visit(helper, via ?? new Via(invocation, invocation.TargetMethod.Name), own: null, depth - 1);
                         }
 
+                        break;
+
+                    // `row => Insert(row)`, `row => insert(row)`: a local function or stored delegate of the enclosing method,
+                    // declared outside the delegate, runs in it with what it captured. Inside a helper, the enclosing
+                    // method's locals are the helper's own, so only the delegate's own calls lead here.
+                    case IInvocationOperation invocation when depth > 0 && via is null
+                        && invocation.TargetMethod.MethodKind is MethodKind.LocalFunction or MethodKind.DelegateInvoke
+                        && DelegateBody.TryFindCalled(invocation, _models, out var called)
+                        && called.Operation.Syntax.SyntaxTree == _tree && !_span.Contains(called.Span):
+                        Visit(called.Operation, new Via(invocation, called.ThroughName!), called.Span, depth - 1);
                         break;
                 }
             }
         }
 
-        private void Consider(IOperation use, ISymbol symbol, ITypeSymbol type, IInvocationOperation? via)
+        private void Consider(IOperation use, ISymbol symbol, ITypeSymbol type, Via? via)
         {
             if (_reported.Contains(symbol)
                 || !_types.TryClassify(type, out _)
@@ -179,7 +207,7 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
             var (location, how) = (_through, via) switch
             {
                 ({ } through, _) => (through.Syntax.GetLocation(), "used, through '" + _throughName + "', by"),
-                (null, { } call) => (call.Syntax.GetLocation(), "used, through '" + call.TargetMethod.Name + "', by"),
+                (null, { } call) => (call.Call.Syntax.GetLocation(), "used, through '" + call.Name + "', by"),
                 _ => (NameLocation(use), "captured by"),
             };
 
@@ -229,13 +257,13 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
             return false;
         }
 
-        /// <summary>A local or parameter the delegate did not declare itself: one instance for every run of it.</summary>
-        private bool IsDeclaredOutside(ISymbol symbol)
+        /// <summary>A local or parameter the delegate (or the local function it calls) did not declare itself: one instance for every run of it.</summary>
+        private bool IsDeclaredOutside(ISymbol symbol, TextSpan? own)
         {
             foreach (var reference in symbol.DeclaringSyntaxReferences)
             {
                 // The span is in the body's own file, which for a method group may be another part of a partial class.
-                if (reference.SyntaxTree == _tree && _span.Contains(reference.Span))
+                if (reference.SyntaxTree == _tree && (_span.Contains(reference.Span) || own?.Contains(reference.Span) == true))
                 {
                     return false;
                 }

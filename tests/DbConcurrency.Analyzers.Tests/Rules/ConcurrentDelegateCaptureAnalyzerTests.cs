@@ -185,6 +185,58 @@ public class ConcurrentDelegateCaptureAnalyzerTests
     }
 
     [Fact]
+    public async Task Local_functions_and_stored_delegates_called_inside_a_concurrent_delegate_are_followed()
+    {
+        await VerifySqliteAsync("""
+            public sealed class Imports
+            {
+                public async Task Run(SqliteConnection connection, int[] rows)
+                {
+                    using var command = connection.CreateCommand();
+                    Action<int> insert = row => connection.Execute("insert into rows values (@row)", new { row });
+                    Parallel.ForEach(rows, row => {|#0:insert(row)|});
+
+                    Func<Task> started = async () => await connection.ExecuteAsync("select 1");
+                    await Task.WhenAll(rows.Select(row => Task.Run(() => {|#1:started()|})));
+
+                    void Touch(int row)
+                    {
+                        command.CommandText = "select " + row;
+                        command.ExecuteNonQuery();
+                    }
+
+                    Parallel.For(0, rows.Length, i => {|#2:Touch(rows[i])|});
+
+                    // Their own connection, per call: nothing shared.
+                    void Fresh(int row)
+                    {
+                        using var own = new SqliteConnection("Data Source=imports.db");
+                        own.Execute("select @row", new { row });
+                    }
+
+                    Action<int> fresh = row =>
+                    {
+                        using var own = new SqliteConnection("Data Source=imports.db");
+                        own.Execute("select @row", new { row });
+                    };
+                    Parallel.ForEach(rows, row => { Fresh(row); fresh(row); });
+
+                    // Called one at a time: not concurrent.
+                    foreach (var row in rows)
+                    {
+                        insert(row);
+                        Touch(row);
+                    }
+                }
+            }
+            """,
+            // Reported at the call, inside the delegate that runs concurrently: where the editor shows it as the user types.
+            Dbc003(0, "connection", "SqliteConnection", "used, through 'insert', by", "a Parallel.ForEach body"),
+            Dbc003(1, "connection", "SqliteConnection", "used, through 'started', by", "a Task.Run delegate"),
+            Dbc003(2, "command", "SqliteCommand", "used, through 'Touch', by", "a Parallel.For body"));
+    }
+
+    [Fact]
     public async Task Helpers_and_method_groups_in_another_part_of_a_partial_class_are_followed()
     {
         var test = new Verify.Test

@@ -251,6 +251,12 @@ public class ConcurrentDelegateCaptureCodeFixTests
                     using var connection = new SqliteConnection(connectionString);
                     System.Action<string> insert = title => connection.Execute("insert into todos(title) values (@title)", new { title });
                     Parallel.ForEach(titles, {|DBC003:insert|});
+
+                    // Called inside the delegate: the finding stands at the call, and the body it runs serves other callers.
+                    Parallel.ForEach(titles, title => {|DBC003:insert(title)|});
+                    Parallel.ForEach(titles, title => {|DBC003:Local(title)|});
+
+                    void Local(string title) => connection.Execute("select @title", new { title });
                 }
             }
             """;
