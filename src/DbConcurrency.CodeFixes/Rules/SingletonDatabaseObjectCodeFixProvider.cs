@@ -99,17 +99,7 @@ public sealed class SingletonDatabaseObjectCodeFixProvider : CodeFixProvider
             return System.Array.Empty<CodeAction>();
         }
 
-        return new[]
-        {
-            CodeAction.Create(
-                "Resolve it from a scope of its own: one instance per call",
-                async token =>
-                {
-                    var root = await document.GetSyntaxRootAsync(token).ConfigureAwait(false);
-                    return document.WithSyntaxRoot(ResolutionScopeRewriter.Apply(root!, plan));
-                },
-                ResolutionScopeKey),
-        };
+        return RewriteAction(document, "Resolve it from a scope of its own: one instance per call", ResolutionScopeKey, root => ResolutionScopeRewriter.Apply(root, plan));
     }
 
     private static CodeAction[] CreateScopedAction(Document document, SemanticModel model, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
@@ -121,18 +111,22 @@ public sealed class SingletonDatabaseObjectCodeFixProvider : CodeFixProvider
             return System.Array.Empty<CodeAction>();
         }
 
-        return new[]
+        return RewriteAction(document, "Register as scoped: one instance per request or scope", RegisterScopedKey, root => root.ReplaceNode(original, replacement));
+    }
+
+    /// <summary>The one action of a fix that rewrites its own document's syntax.</summary>
+    private static CodeAction[] RewriteAction(Document document, string title, string key, System.Func<SyntaxNode, SyntaxNode> rewrite)
+        => new[]
         {
             CodeAction.Create(
-                "Register as scoped: one instance per request or scope",
+                title,
                 async token =>
                 {
                     var root = await document.GetSyntaxRootAsync(token).ConfigureAwait(false);
-                    return document.WithSyntaxRoot(root!.ReplaceNode(original, replacement));
+                    return document.WithSyntaxRoot(rewrite(root!));
                 },
-                RegisterScopedKey),
+                key),
         };
-    }
 
     private static async Task<List<CodeAction>> CreateDependencyActionsAsync(Document document, SemanticModel model, ParameterSyntax parameter, string? role, CancellationToken cancellationToken)
     {
