@@ -561,7 +561,7 @@ internal sealed class DependencyInjectionApis
     /// per call (<c>scope.ServiceProvider</c>, <c>context.RequestServices</c>). <paramref name="provider"/> is that member
     /// or parameter, <paramref name="location"/> the method's name, where DBC002 reports it.
     /// </summary>
-    public static bool TryReadHeldProviderResolution(IInvocationOperation invocation, out ISymbol provider, out ITypeSymbol service, out Location location)
+    public static bool TryReadHeldProviderResolution(IInvocationOperation invocation, CancellationToken cancellationToken, out ISymbol provider, out ITypeSymbol service, out Location location)
     {
         provider = null!;
         service = null!;
@@ -581,7 +581,7 @@ internal sealed class DependencyInjectionApis
             IFieldReferenceOperation { Instance: IInstanceReferenceOperation, Field: var field } => field,
             IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Property: var property } when DatabaseMember.IsAutoProperty(property) => property,
             IParameterReferenceOperation { Parameter: { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } constructor } parameter }
-                when IsPrimaryConstructor(constructor) => parameter,
+                when IsPrimaryConstructor(constructor, cancellationToken) => parameter,
             _ => null,
         };
 
@@ -596,11 +596,12 @@ internal sealed class DependencyInjectionApis
         return true;
     }
 
-    private static bool IsPrimaryConstructor(IMethodSymbol constructor)
+    /// <summary><c>class Reports(IServiceProvider services)</c>: its parameters are in scope, and kept, in every member.</summary>
+    public static bool IsPrimaryConstructor(IMethodSymbol constructor, CancellationToken cancellationToken)
     {
         foreach (var reference in constructor.DeclaringSyntaxReferences)
         {
-            if (reference.GetSyntax() is TypeDeclarationSyntax)
+            if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax)
             {
                 return true;
             }

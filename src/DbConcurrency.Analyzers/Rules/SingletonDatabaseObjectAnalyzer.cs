@@ -119,7 +119,7 @@ public sealed class SingletonDatabaseObjectAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeResolution(OperationAnalysisContext context, IInvocationOperation invocation, SingletonModel model, GeneratedCode generated)
     {
         if (context.ContainingSymbol is not IMethodSymbol { IsStatic: false, MethodKind: not MethodKind.Constructor, ContainingType: { TypeKind: TypeKind.Class } type }
-            || !DependencyInjectionApis.TryReadHeldProviderResolution(invocation, out var provider, out var service, out var location)
+            || !DependencyInjectionApis.TryReadHeldProviderResolution(invocation, context.CancellationToken, out var provider, out var service, out var location)
             || model.RoleOf(type, context.CancellationToken) is not { } role
             || (provider is not IParameterSymbol && !model.IsInjected(type, provider, context.CancellationToken))
             || generated.Contains(location, context.CancellationToken)

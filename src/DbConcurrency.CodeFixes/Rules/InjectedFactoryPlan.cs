@@ -110,7 +110,7 @@ internal sealed class InjectedFactoryPlan
                 continue;
             }
 
-            if (constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is TypeDeclarationSyntax))
+            if (DependencyInjectionApis.IsPrimaryConstructor(constructor, cancellationToken))
             {
                 captured.Add(reference);
                 continue;
