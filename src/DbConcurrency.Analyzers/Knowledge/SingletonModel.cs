@@ -873,6 +873,11 @@ internal sealed class SingletonModel
                 }
             }
 
+            if (type.IsRecord)
+            {
+                facts.RecordPositionalProperties(type, cancellationToken);
+            }
+
             var privateMembers = ImmutableArray.CreateBuilder<ISymbol>();
             foreach (var member in DatabaseMember.DeclaredIn(type, _catalog, staticOnly: false))
             {
@@ -1110,6 +1115,37 @@ internal sealed class SingletonModel
                     break;
             }
         }
+
+        /// <summary>
+        /// <c>record Report(AppDb Db)</c>: the compiler declares a property for each positional parameter and stores the
+        /// parameter in it, with no code of its own to walk. Both have the parameter's location.
+        /// </summary>
+        public void RecordPositionalProperties(INamedTypeSymbol record, CancellationToken cancellationToken)
+        {
+            foreach (var constructor in record.InstanceConstructors)
+            {
+                if (!DependencyInjectionApis.IsPrimaryConstructor(constructor, cancellationToken))
+                {
+                    continue;
+                }
+
+                foreach (var parameter in constructor.Parameters)
+                {
+                    foreach (var member in record.GetMembers(parameter.Name))
+                    {
+                        if (member is IPropertySymbol property && IsDeclaredBy(property, parameter, cancellationToken))
+                        {
+                            Add(parameter, property.OriginalDefinition);
+                        }
+                    }
+                }
+            }
+        }
+
+        private static bool IsDeclaredBy(IPropertySymbol property, IParameterSymbol parameter, CancellationToken cancellationToken)
+            => property.DeclaringSyntaxReferences.Length == 1
+               && parameter.DeclaringSyntaxReferences.Length == 1
+               && property.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) == parameter.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
 
         private void Add(IParameterSymbol parameter, ISymbol member)
         {

@@ -214,6 +214,42 @@ public class SingletonDatabaseObjectAnalyzerTests
     }
 
     [Fact]
+    public async Task A_singleton_record_is_reported_once_on_its_positional_parameter()
+    {
+        // A positional parameter declares a property the compiler fills from it, with no code to see: the parameter is
+        // the finding, as for a class that assigns its parameter to a property, not the parameter and the property both.
+        // The property is the provider the record was given too, so what it resolves is a root-provider resolution.
+        await VerifyAsync("""
+            public sealed record Reporter(AppDbContext {|#0:Db|}, string Name)
+            {
+                public Task FlushAsync() => Db.SaveChangesAsync();
+            }
+
+            public sealed record Sweeper(IServiceProvider Services, AppDbContext {|#3:Db2|}) : IHostedService
+            {
+                public AppDbContext Own { get; } = Db2;
+
+                public Task StartAsync(CancellationToken token) => Services.{|#1:GetRequiredService<AppDbContext>|}().Database.EnsureCreatedAsync(token);
+
+                public Task StopAsync(CancellationToken token) => Task.CompletedTask;
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddDbContext<AppDbContext>();
+                    services.{|#2:AddSingleton<Reporter>|}();
+                }
+            }
+            """,
+            Dbc002(0, "Parameter 'Db' (AppDbContext) of singleton 'Reporter'", "AppDbContext", "Reporter (singleton) → AppDbContext (DbContext)"),
+            Dbc002(2, "This AddSingleton registration", "AppDbContext", "Reporter (singleton) → AppDbContext (DbContext)"),
+            Dbc002(1, "Resolving 'AppDbContext' from the root provider in hosted service 'Sweeper'", "AppDbContext", "Sweeper (hosted service) → AppDbContext (DbContext)"),
+            Dbc002(3, "Parameter 'Db2' (AppDbContext) of hosted service 'Sweeper'", "AppDbContext", "Sweeper (hosted service) → AppDbContext (DbContext)"));
+    }
+
+    [Fact]
     public async Task Chains_through_arrays_tuples_nullable_and_qualified_type_names_are_followed()
     {
         // Which classes can lead to a database object is read from the type names in their declarations, whatever

@@ -418,6 +418,13 @@ public class SingletonDatabaseObjectCodeFixTests
                 protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
             }
 
+            // A positional parameter is the record's public property too: its type is the record's contract.
+            public sealed record Sweep(AppDbContext {|DBC002:Db|}) : IHostedService
+            {
+                public Task StartAsync(CancellationToken token) => Db.SaveChangesAsync(token);
+                public Task StopAsync(CancellationToken token) => Task.CompletedTask;
+            }
+
             public sealed class Warm : BackgroundService
             {
                 private readonly AppDbContext _db;
