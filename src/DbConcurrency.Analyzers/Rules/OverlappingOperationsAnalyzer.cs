@@ -19,7 +19,10 @@ namespace DbConcurrency.Analyzers.Rules;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
 {
-    /// <summary>Diagnostic property: "Select" when each item of a <c>Select</c> starts the operation, for the fix.</summary>
+    /// <summary>
+    /// Diagnostic property: "Select" when each item of a <c>Select</c> starts the operation in a lambda written in place,
+    /// for the fix; "SelectThrough" when the selector is a method group or a stored delegate.
+    /// </summary>
     public const string ShapeProperty = "Shape";
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
@@ -32,6 +35,8 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze | GeneratedCodeAnalysisFlags.ReportDiagnostics);
         DatabaseTypeCatalog.RegisterCompilationStart(context, (start, catalog) =>
         {
+            var models = new SemanticModels(start.Compilation);
+
             // Most bodies start no asynchronous database operation: the driver's own walk finds the ones that
             // do, and only those are read again.
             start.RegisterOperationBlockStartAction(blockStart =>
@@ -42,7 +47,8 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                     operation =>
                     {
                         // Only ever set: callbacks of one block may not share a thread.
-                        if (StartsAsyncOperation((IInvocationOperation)operation.Operation, types))
+                        var invocation = (IInvocationOperation)operation.Operation;
+                        if (StartsAsyncOperation(invocation, types) || TryGetSelectorAway(invocation, out _))
                         {
                             startsOperation = true;
                         }
@@ -59,7 +65,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                     {
                         if (operation is IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)
                         {
-                            new Function(block, catalog.GeneratedCode, types, operation).Analyze();
+                            new Function(block, catalog.GeneratedCode, types, models, operation).Analyze();
                         }
                     }
                 });
@@ -96,6 +102,45 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         return false;
     }
 
+    /// <summary>
+    /// <c>ids.Select(LoadAsync)</c>, <c>ids.Select(find)</c>: a selector that starts a task and is not written in place, so
+    /// the body it runs is elsewhere (a method, a local function, a lambda kept in a local).
+    /// </summary>
+    private static bool TryGetSelectorAway(IInvocationOperation invocation, out IOperation selector)
+    {
+        selector = null!;
+        if (invocation.TargetMethod is not { Name: "Select" or "SelectMany", ContainingType.Name: "Enumerable" })
+        {
+            return false;
+        }
+
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter?.Ordinal != 1)
+            {
+                continue;
+            }
+
+            var value = argument.Value;
+            while (value is IConversionOperation conversion)
+            {
+                value = conversion.Operand;
+            }
+
+            if (value is IAnonymousFunctionOperation or IDelegateCreationOperation { Target: IAnonymousFunctionOperation }
+                || value.Type is not INamedTypeSymbol { DelegateInvokeMethod: { } invoke }
+                || !Awaits.IsTaskLike(invoke.ReturnType))
+            {
+                return false;
+            }
+
+            selector = value;
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>What takes the task a call starts, past conversions, <c>ConfigureAwait</c> and <c>AsTask</c>.</summary>
     private static IOperation? ConsumerOf(IInvocationOperation invocation)
     {
@@ -118,15 +163,17 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         private readonly OperationBlockAnalysisContext _context;
         private readonly GeneratedCode _generated;
         private readonly DatabaseTypes _types;
+        private readonly SemanticModels _models;
         private readonly IOperation _body;
         private readonly Dictionary<ISymbol, ISymbol> _aliases;
         private readonly List<Started> _started = new();
 
-        public Function(OperationBlockAnalysisContext context, GeneratedCode generated, DatabaseTypes types, IOperation body, Dictionary<ISymbol, ISymbol>? aliases = null)
+        public Function(OperationBlockAnalysisContext context, GeneratedCode generated, DatabaseTypes types, SemanticModels models, IOperation body, Dictionary<ISymbol, ISymbol>? aliases = null)
         {
             _context = context;
             _generated = generated;
             _types = types;
+            _models = models;
             _body = body;
             _aliases = aliases ?? DatabaseOperations.FindAliases(body, types);
         }
@@ -141,12 +188,16 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                         Check(invocation, target, type);
                         break;
 
+                    case IInvocationOperation select when TryGetSelectorAway(select, out var selector):
+                        AnalyzeSelectorAway(select, selector);
+                        break;
+
                     case IAnonymousFunctionOperation function:
                         AnalyzeNested(function, function.Body);
                         break;
 
                     case ILocalFunctionOperation { Body: { } localBody }:
-                        new Function(_context, _generated, _types, localBody, _aliases).Analyze();
+                        new Function(_context, _generated, _types, _models, localBody, _aliases).Analyze();
                         break;
                 }
             }
@@ -154,7 +205,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
 
         private void AnalyzeNested(IAnonymousFunctionOperation function, IBlockOperation body)
         {
-            new Function(_context, _generated, _types, body, _aliases).Analyze();
+            new Function(_context, _generated, _types, _models, body, _aliases).Analyze();
 
             // items.Select(x => db.FindAsync(x)): every item starts one, and whoever consumes the tasks
             // (Task.WhenAll, ToList) has them all running at once.
@@ -173,6 +224,42 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                     && reported.Add(target))
                 {
                     Report(invocation, target, type, "'" + invocation.TargetMethod.Name + "' for every item of the " + select.TargetMethod.Name, "the '" + invocation.TargetMethod.Name + "' of the other items", "Select");
+                }
+            }
+        }
+
+        /// <summary>
+        /// <c>ids.Select(LoadOneAsync)</c>: each item runs the method's body, which starts an operation on an object it
+        /// did not make. Reported at the name handed to the Select, in this body, where the overlap is.
+        /// </summary>
+        private void AnalyzeSelectorAway(IInvocationOperation select, IOperation selector)
+        {
+            if (!DelegateBody.TryFind(selector, _models, out var body) || body.Through is not { } through)
+            {
+                return;
+            }
+
+            // A lambda or local function here shares this body's aliases; a method elsewhere has its own.
+            var aliases = body.Operation.Syntax.SyntaxTree == _body.Syntax.SyntaxTree && _body.Syntax.Span.Contains(body.Span)
+                ? _aliases
+                : DatabaseOperations.FindAliases(body.Operation, _types);
+            var reported = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            foreach (var operation in OwnOperations(body.Operation))
+            {
+                if (operation is IInvocationOperation invocation
+                    && Awaits.IsTaskLike(invocation.TargetMethod.ReturnType)
+                    && DatabaseOperations.TryGetTarget(invocation, _types, aliases, out var target, out var type)
+                    && !body.Span.Contains(DeclarationSpan(target))
+                    && reported.Add(target))
+                {
+                    var name = invocation.TargetMethod.Name;
+                    Report(
+                        through.Syntax.GetLocation(),
+                        target,
+                        type,
+                        "'" + name + "', through '" + body.ThroughName + "', for every item of the " + select.TargetMethod.Name,
+                        "the '" + name + "' of the other items",
+                        "SelectThrough");
                 }
             }
         }
@@ -277,10 +364,16 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             => symbol.DeclaringSyntaxReferences.Length > 0 ? symbol.DeclaringSyntaxReferences[0].Span : default;
 
         private void Report(IInvocationOperation invocation, ISymbol target, ITypeSymbol type, string operation, string running, string shape)
+            => Report(
+                invocation.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } ? access.Name.GetLocation() : invocation.Syntax.GetLocation(),
+                target,
+                type,
+                operation,
+                running,
+                shape);
+
+        private void Report(Location location, ISymbol target, ITypeSymbol type, string operation, string running, string shape)
         {
-            var location = invocation.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access }
-                ? access.Name.GetLocation()
-                : invocation.Syntax.GetLocation();
             if (_generated.Contains(location, _context.CancellationToken))
             {
                 return;

@@ -136,6 +136,67 @@ public class OverlappingOperationsAnalyzerTests
     }
 
     [Fact]
+    public async Task Select_over_a_method_group_or_stored_delegate_that_starts_a_task_on_one_context_is_reported()
+    {
+        // The selector stands away from the Select: a method of the type, a local function, a delegate kept in a local.
+        // Reported at the name the Select is handed, the one place in this body the overlap can be seen.
+        await VerifyEfAsync("""
+            public sealed class Lookup(ShopContext db)
+            {
+                private readonly ShopContext _db = db;
+
+                public async Task<Order?[]> ByMethod(int[] ids) => await Task.WhenAll(ids.Select({|#0:LoadOneAsync|}));
+
+                public Task<Order?[]> ByLocalFunction(int[] ids)
+                {
+                    return Task.WhenAll(ids.Select({|#1:One|}));
+                    Task<Order?> One(int id) => _db.Orders.FirstOrDefaultAsync(o => o.Id == id);
+                }
+
+                public Task<Order?[]> ByStoredDelegate(int[] ids)
+                {
+                    Func<int, Task<Order?>> find = id => db.Orders.FirstOrDefaultAsync(o => o.Id == id);
+                    return Task.WhenAll(ids.Select({|#2:find|}));
+                }
+
+                private Task<Order?> LoadOneAsync(int id) => _db.Orders.FirstOrDefaultAsync(o => o.Id == id);
+            }
+            """,
+            Dbc004(0, "_db", "ShopContext", "'FirstOrDefaultAsync', through 'LoadOneAsync', for every item of the Select", "the 'FirstOrDefaultAsync' of the other items"),
+            Dbc004(1, "_db", "ShopContext", "'FirstOrDefaultAsync', through 'One', for every item of the Select", "the 'FirstOrDefaultAsync' of the other items"),
+            Dbc004(2, "db", "ShopContext", "'FirstOrDefaultAsync', through 'find', for every item of the Select", "the 'FirstOrDefaultAsync' of the other items"));
+    }
+
+    [Fact]
+    public async Task Select_over_a_method_group_with_a_context_of_its_own_or_no_task_is_silent()
+    {
+        await VerifyEfAsync("""
+            public sealed class Lookup(IDbContextFactory<ShopContext> factory, ShopContext db)
+            {
+                public Task<Order?[]> OwnContexts(int[] ids) => Task.WhenAll(ids.Select(LoadOwnAsync));
+
+                public Task<int[]> PerItemContexts(ShopContext[] contexts) => Task.WhenAll(contexts.Select(CountAsync));
+
+                public List<int> Synchronous(int[] ids) => ids.Select(Count).ToList();
+
+                public Task<string[]> NoDatabase(int[] ids) => Task.WhenAll(ids.Select(FormatAsync));
+
+                private async Task<Order?> LoadOwnAsync(int id)
+                {
+                    await using var own = await factory.CreateDbContextAsync();
+                    return await own.Orders.FirstOrDefaultAsync(o => o.Id == id);
+                }
+
+                private static Task<int> CountAsync(ShopContext context) => context.Orders.CountAsync();
+
+                private int Count(int id) => db.Orders.Count(o => o.Id == id);
+
+                private static Task<string> FormatAsync(int id) => Task.FromResult(id.ToString());
+            }
+            """);
+    }
+
+    [Fact]
     public async Task Tasks_collected_in_a_loop_and_fire_and_forget_are_reported()
     {
         await VerifyEfAsync("""
