@@ -36,6 +36,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         DatabaseTypeCatalog.RegisterCompilationStart(context, (start, catalog) =>
         {
             var models = new SemanticModels(start.Compilation);
+            var helpers = new HelperOperations(models, GuardApis.Create(start.Compilation));
 
             // Most bodies start no asynchronous database operation: the driver's own walk finds the ones that
             // do, and only those are read again.
@@ -48,7 +49,9 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                     {
                         // Only ever set: callbacks of one block may not share a thread.
                         var invocation = (IInvocationOperation)operation.Operation;
-                        if (StartsAsyncOperation(invocation, types) || TryGetSelectorAway(invocation, out _))
+                        if (StartsAsyncOperation(invocation, types)
+                            || TryGetSelectorAway(invocation, out _)
+                            || (HelperOperations.MayBeHelperCall(invocation) && MayOutliveItsExpression(invocation)))
                         {
                             startsOperation = true;
                         }
@@ -65,7 +68,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                     {
                         if (operation is IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)
                         {
-                            new Function(block, catalog.GeneratedCode, types, models, operation).Analyze();
+                            new Function(block, catalog.GeneratedCode, types, models, helpers, operation).Analyze();
                         }
                     }
                 });
@@ -164,16 +167,18 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         private readonly GeneratedCode _generated;
         private readonly DatabaseTypes _types;
         private readonly SemanticModels _models;
+        private readonly HelperOperations _helpers;
         private readonly IOperation _body;
         private readonly Dictionary<ISymbol, ISymbol> _aliases;
         private readonly List<Started> _started = new();
 
-        public Function(OperationBlockAnalysisContext context, GeneratedCode generated, DatabaseTypes types, SemanticModels models, IOperation body, Dictionary<ISymbol, ISymbol>? aliases = null)
+        public Function(OperationBlockAnalysisContext context, GeneratedCode generated, DatabaseTypes types, SemanticModels models, HelperOperations helpers, IOperation body, Dictionary<ISymbol, ISymbol>? aliases = null)
         {
             _context = context;
             _generated = generated;
             _types = types;
             _models = models;
+            _helpers = helpers;
             _body = body;
             _aliases = aliases ?? DatabaseOperations.FindAliases(body, types);
         }
@@ -192,12 +197,16 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                         AnalyzeSelectorAway(select, selector);
                         break;
 
+                    case IInvocationOperation call when TryGetHelperTarget(call, out var target, out var type, out var via):
+                        Check(call, target, type, via);
+                        break;
+
                     case IAnonymousFunctionOperation function:
                         AnalyzeNested(function, function.Body);
                         break;
 
                     case ILocalFunctionOperation { Body: { } localBody }:
-                        new Function(_context, _generated, _types, _models, localBody, _aliases).Analyze();
+                        new Function(_context, _generated, _types, _models, _helpers, localBody, _aliases).Analyze();
                         break;
                 }
             }
@@ -205,7 +214,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
 
         private void AnalyzeNested(IAnonymousFunctionOperation function, IBlockOperation body)
         {
-            new Function(_context, _generated, _types, _models, body, _aliases).Analyze();
+            new Function(_context, _generated, _types, _models, _helpers, body, _aliases).Analyze();
 
             // items.Select(x => db.FindAsync(x)): every item starts one, and whoever consumes the tasks
             // (Task.WhenAll, ToList) has them all running at once.
@@ -219,11 +228,12 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             {
                 if (operation is IInvocationOperation invocation
                     && Awaits.IsTaskLike(invocation.TargetMethod.ReturnType)
-                    && DatabaseOperations.TryGetTarget(invocation, _types, _aliases, out var target, out var type)
+                    && TryGetAnyTarget(invocation, _aliases, out var target, out var type, out var via)
                     && !function.Syntax.Span.Contains(DeclarationSpan(target))
                     && reported.Add(target))
                 {
-                    Report(invocation, target, type, "'" + invocation.TargetMethod.Name + "' for every item of the " + select.TargetMethod.Name, "the '" + invocation.TargetMethod.Name + "' of the other items", "Select");
+                    var name = invocation.TargetMethod.Name;
+                    Report(invocation, target, type, "'" + name + "'" + via + " for every item of the " + select.TargetMethod.Name, "the '" + name + "' of the other items", "Select");
                 }
             }
         }
@@ -248,7 +258,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             {
                 if (operation is IInvocationOperation invocation
                     && Awaits.IsTaskLike(invocation.TargetMethod.ReturnType)
-                    && DatabaseOperations.TryGetTarget(invocation, _types, aliases, out var target, out var type)
+                    && TryGetAnyTarget(invocation, aliases, out var target, out var type, out var via)
                     && !body.Span.Contains(DeclarationSpan(target))
                     && reported.Add(target))
                 {
@@ -257,14 +267,58 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                         through.Syntax.GetLocation(),
                         target,
                         type,
-                        "'" + name + "', through '" + body.ThroughName + "', for every item of the " + select.TargetMethod.Name,
+                        "'" + name + "'" + via + ", through '" + body.ThroughName + "', for every item of the " + select.TargetMethod.Name,
                         "the '" + name + "' of the other items",
                         "SelectThrough");
                 }
             }
         }
 
-        private void Check(IInvocationOperation invocation, ISymbol target, ITypeSymbol type)
+        /// <summary>An operation on a database object, or a call to a helper of the user's that runs one (<see cref="HelperOperations"/>).</summary>
+        private bool TryGetAnyTarget(IInvocationOperation invocation, Dictionary<ISymbol, ISymbol> aliases, out ISymbol target, out ITypeSymbol type, out string via)
+        {
+            via = string.Empty;
+            return DatabaseOperations.TryGetTarget(invocation, _types, aliases, out target, out type)
+                   || TryGetHelperTarget(invocation, out target, out type, out via);
+        }
+
+        /// <summary>
+        /// <c>CountOrdersAsync()</c> on this instance runs on the context it uses, the same object this body's own
+        /// queries run on; <c>repo.CountAsync()</c> runs on the one <c>repo</c> holds, shared by every call on <c>repo</c>.
+        /// </summary>
+        private bool TryGetHelperTarget(IInvocationOperation call, out ISymbol target, out ITypeSymbol type, out string via)
+        {
+            target = null!;
+            type = null!;
+            via = string.Empty;
+            if (!_helpers.TryGetMember(call, _types, _context.CancellationToken, out var member, out var memberType))
+            {
+                return false;
+            }
+
+            var receiver = call.Instance;
+            while (receiver is IConversionOperation conversion)
+            {
+                receiver = conversion.Operand;
+            }
+
+            switch (receiver)
+            {
+                case null or IInstanceReferenceOperation:
+                    (target, type, via) = (member, memberType, ", which uses it,");
+                    return true;
+
+                case ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation
+                    when FunctionBody.SymbolOf(receiver) is { } holder && receiver.Type is { } holderType:
+                    (target, type, via) = (holder, holderType, ", which uses its '" + member.Name + "' (" + DatabaseMember.DisplayName(memberType) + "),");
+                    return true;
+
+                default:
+                    return false;
+            }
+        }
+
+        private void Check(IInvocationOperation invocation, ISymbol target, ITypeSymbol type, string via = "")
         {
             var start = invocation.Syntax.SpanStart;
             foreach (var earlier in _started)
@@ -272,7 +326,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                 if (SymbolEqualityComparer.Default.Equals(earlier.Target, target) && earlier.RunsUntil > start)
                 {
                     var line = earlier.Invocation.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
-                    Report(invocation, target, type, "'" + invocation.TargetMethod.Name + "'", "'" + earlier.Invocation.TargetMethod.Name + "' from line " + line.ToString(CultureInfo.InvariantCulture), "Sequence");
+                    Report(invocation, target, type, "'" + invocation.TargetMethod.Name + "'" + via, "'" + earlier.Invocation.TargetMethod.Name + "' from line " + line.ToString(CultureInfo.InvariantCulture), "Sequence");
                     return;
                 }
             }
@@ -286,7 +340,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             if (runsUntil > invocation.Syntax.Span.End && EnclosingLoopBody(invocation) is { } loop && runsUntil > loop.End)
             {
                 // Still running when the next iteration starts the same operation again.
-                Report(invocation, target, type, "'" + invocation.TargetMethod.Name + "'", "the '" + invocation.TargetMethod.Name + "' of the previous iteration", "Loop");
+                Report(invocation, target, type, "'" + invocation.TargetMethod.Name + "'" + via, "the '" + invocation.TargetMethod.Name + "' of the previous iteration", "Loop");
             }
 
             _started.Add(new Started(invocation, target, runsUntil));
@@ -365,7 +419,12 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
 
         private void Report(IInvocationOperation invocation, ISymbol target, ITypeSymbol type, string operation, string running, string shape)
             => Report(
-                invocation.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } ? access.Name.GetLocation() : invocation.Syntax.GetLocation(),
+                invocation.Syntax switch
+                {
+                    InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } => access.Name.GetLocation(),
+                    InvocationExpressionSyntax { Expression: SimpleNameSyntax name } => name.GetLocation(),
+                    _ => invocation.Syntax.GetLocation(),
+                },
                 target,
                 type,
                 operation,

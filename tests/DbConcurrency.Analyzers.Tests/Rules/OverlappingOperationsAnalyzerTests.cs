@@ -197,6 +197,137 @@ public class OverlappingOperationsAnalyzerTests
     }
 
     [Fact]
+    public async Task Helpers_that_run_an_operation_on_the_instance_context_overlap_like_the_operation()
+    {
+        // The shape behind most "A second operation was started on this context instance": two methods of the
+        // service (or of one repository) that query the same injected context, left running together.
+        await VerifyEfAsync("""
+            public sealed class Dashboard(ShopContext db)
+            {
+                public async Task<(int, int)> Kept()
+                {
+                    var orders = CountOrdersAsync();
+                    var customers = {|#0:CountCustomersAsync|}();
+                    await Task.WhenAll(orders, customers);
+                    return (orders.Result, customers.Result);
+                }
+
+                public Task Direct() => Task.WhenAll(CountOrdersAsync(), this.{|#1:CountThroughAsync|}());
+
+                public Task<int[]> PerItem(int[] ids) => Task.WhenAll(ids.Select(id => {|#2:CountOrderAsync|}(id)));
+
+                public async Task FireAndForget()
+                {
+                    _ = TouchAsync();
+                    await db.{|#3:SaveChangesAsync|}();
+                }
+
+                private Task<int> CountOrdersAsync() => db.Orders.CountAsync();
+
+                private async Task<int> CountCustomersAsync() => await db.Customers.CountAsync();
+
+                private Task<int> CountOrderAsync(int id) => db.Orders.CountAsync(o => o.Id == id);
+
+                private Task<int> CountThroughAsync() => CountCustomersAsync();
+
+                private async Task TouchAsync()
+                {
+                    await Task.Yield();
+                    await db.Orders.LoadAsync();
+                }
+            }
+
+            public sealed class OrderRepository
+            {
+                private readonly ShopContext _db;
+
+                public OrderRepository(ShopContext db) => _db = db;
+
+                public Task<int> CountAsync() => _db.Orders.CountAsync();
+
+                public Task<List<Order>> ListAsync() => _db.Orders.ToListAsync();
+            }
+
+            public sealed class Report(OrderRepository repository)
+            {
+                public async Task<int> Build()
+                {
+                    var count = repository.CountAsync();
+                    var list = await repository.{|#4:ListAsync|}();
+                    return await count + list.Count;
+                }
+            }
+            """,
+            Dbc004(0, "db", "ShopContext", "'CountCustomersAsync', which uses it,", "'CountOrdersAsync' from line 27"),
+            Dbc004(1, "db", "ShopContext", "'CountThroughAsync', which uses it,", "'CountOrdersAsync' from line 33"),
+            Dbc004(2, "db", "ShopContext", "'CountOrderAsync', which uses it, for every item of the Select", "the 'CountOrderAsync' of the other items"),
+            Dbc004(3, "db", "ShopContext", "'SaveChangesAsync'", "'TouchAsync' from line 39"),
+            Dbc004(4, "repository", "OrderRepository", "'ListAsync', which uses its '_db' (ShopContext),", "'CountAsync' from line 73"));
+    }
+
+    [Fact]
+    public async Task Helpers_awaited_in_turn_guarded_on_their_own_context_or_out_of_sight_are_silent()
+    {
+        await VerifyEfAsync("""
+            public interface IOrderStore { Task<int> CountAsync(); }
+
+            public class Service(ShopContext db, ShopContext reports, IDbContextFactory<ShopContext> factory, IOrderStore store, Service other)
+            {
+                private readonly SemaphoreSlim _gate = new(1, 1);
+
+                public async Task<int> InTurn() => await CountOrdersAsync() + await CountCustomersAsync();
+
+                public Task OwnContexts() => Task.WhenAll(CountOwnAsync(), CountOwnAsync());
+
+                public Task Guarded() => Task.WhenAll(CountGuardedAsync(), CountGuardedAsync());
+
+                public Task TwoContexts() => Task.WhenAll(CountOrdersAsync(), CountReportsAsync());
+
+                public Task Interface() => Task.WhenAll(store.CountAsync(), store.CountAsync());
+
+                public Task Virtual() => Task.WhenAll(CountVirtualAsync(), CountVirtualAsync());
+
+                public Task OtherInstance() => Task.WhenAll(CountOrdersAsync(), other.CountCustomersAsync());
+
+                public Task InALambda() => Task.WhenAll(CountLaterAsync(), CountLaterAsync());
+
+                public Task<int> CountCustomersAsync() => db.Customers.CountAsync();
+
+                private Task<int> CountOrdersAsync() => db.Orders.CountAsync();
+
+                private Task<int> CountReportsAsync() => reports.Orders.CountAsync();
+
+                private async Task<int> CountOwnAsync()
+                {
+                    await using var own = await factory.CreateDbContextAsync();
+                    return await own.Orders.CountAsync();
+                }
+
+                private async Task<int> CountGuardedAsync()
+                {
+                    await _gate.WaitAsync();
+                    try
+                    {
+                        return await db.Orders.CountAsync();
+                    }
+                    finally
+                    {
+                        _gate.Release();
+                    }
+                }
+
+                protected virtual Task<int> CountVirtualAsync() => db.Orders.CountAsync();
+
+                private Task<int> CountLaterAsync()
+                {
+                    Func<Task<int>> later = () => db.Orders.CountAsync();
+                    return Task.FromResult(0);
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task Tasks_collected_in_a_loop_and_fire_and_forget_are_reported()
     {
         await VerifyEfAsync("""

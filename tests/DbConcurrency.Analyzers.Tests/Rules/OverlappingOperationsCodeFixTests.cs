@@ -59,6 +59,38 @@ public class OverlappingOperationsCodeFixTests
     }
 
     [Fact]
+    public async Task A_helper_that_uses_the_context_is_awaited_in_turn_and_gets_no_context_of_its_own()
+    {
+        // The helper's body is elsewhere: awaiting each call is the fix; a context per task would not reach the helper.
+        const string Source = """
+            public sealed class Payments(ShopContext db, IDbContextFactory<ShopContext> factory)
+            {
+                public async Task MarkPaid(int[] ids)
+                {
+                    await Task.WhenAll(ids.Select(id => {|DBC004:MarkAsync|}(id)));
+                }
+
+                private Task<int> MarkAsync(int id) => db.Orders.Where(o => o.Id == id).ExecuteUpdateAsync(s => s.SetProperty(o => o.Paid, true));
+            }
+            """;
+        await VerifyFixAsync(Source, """
+            public sealed class Payments(ShopContext db, IDbContextFactory<ShopContext> factory)
+            {
+                public async Task MarkPaid(int[] ids)
+                {
+                    foreach (var id in ids)
+                    {
+                        await MarkAsync(id);
+                    }
+                }
+
+                private Task<int> MarkAsync(int id) => db.Orders.Where(o => o.Id == id).ExecuteUpdateAsync(s => s.SetProperty(o => o.Paid, true));
+            }
+            """);
+        await new Fix.Test(ReferenceSets.EfCore8) { TestCode = EfCore + Source, FixedCode = EfCore + Source, CodeActionEquivalenceKey = OverlappingOperationsCodeFixProvider.ContextPerTaskKey }.RunAsync();
+    }
+
+    [Fact]
     public async Task Results_are_collected_in_order_and_stay_an_array()
     {
         await VerifyFixAsync("""
