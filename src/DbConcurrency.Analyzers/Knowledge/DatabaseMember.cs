@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Immutable;
+using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace DbConcurrency.Analyzers.Knowledge;
@@ -69,6 +72,32 @@ internal readonly struct DatabaseMember
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// False when no declaration of <paramref name="type"/> has a field or property marked <c>static</c> (a static class's
+    /// members are marked too): read from the declarations' syntax, so most types are done with before the compiler
+    /// completes and sorts their members. True for declarations it cannot read (top-level statements).
+    /// </summary>
+    public static bool MayDeclareStaticStorage(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is not TypeDeclarationSyntax declaration)
+            {
+                return true;
+            }
+
+            foreach (var member in declaration.Members)
+            {
+                if (member is BaseFieldDeclarationSyntax or BasePropertyDeclarationSyntax && member.Modifiers.Any(SyntaxKind.StaticKeyword))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The fields and auto-properties of <paramref name="type"/> that store a database object.</summary>

@@ -30,7 +30,13 @@ public sealed class StaticDatabaseObjectAnalyzer : DiagnosticAnalyzer
     /// </summary>
     private static void AnalyzeType(SymbolStartAnalysisContext context, DatabaseTypeCatalog catalog, GuardApis guards)
     {
-        var members = DatabaseMember.DeclaredIn((INamedTypeSymbol)context.Symbol, catalog, staticOnly: true);
+        var type = (INamedTypeSymbol)context.Symbol;
+        if (!DatabaseMember.MayDeclareStaticStorage(type, context.CancellationToken))
+        {
+            return;
+        }
+
+        var members = DatabaseMember.DeclaredIn(type, catalog, staticOnly: true);
         if (members.IsEmpty)
         {
             return;

@@ -31,7 +31,14 @@ public sealed class UnsynchronizedUseAnalyzer : DiagnosticAnalyzer
 
     private static void AnalyzeType(SymbolStartAnalysisContext context, DatabaseTypeCatalog catalog, GuardApis guards)
     {
-        var members = DatabaseMember.DeclaredIn((INamedTypeSymbol)context.Symbol, catalog, staticOnly: false);
+        // Reported only beside a use that holds a guard: a type that names none is done before its members are read.
+        var type = (INamedTypeSymbol)context.Symbol;
+        if (!GuardMentions.MayTakeGuard(type))
+        {
+            return;
+        }
+
+        var members = DatabaseMember.DeclaredIn(type, catalog, staticOnly: false);
         if (members.IsEmpty)
         {
             return;

@@ -232,6 +232,30 @@ public class StaticDatabaseObjectAnalyzerTests
     }
 
     [Fact]
+    public async Task Static_field_in_one_part_of_a_partial_class_is_reported_whichever_part_comes_first()
+    {
+        // The rule reads a type's members only when one of its declarations marks a field or property static.
+        var test = new Verify.Test();
+        test.Use(ReferenceSets.SqlClient);
+        test.TestState.Sources.Add(("Legacy.cs", """
+            public static partial class Legacy
+            {
+                public static int Count() => Connection.State == System.Data.ConnectionState.Open ? 1 : 0;
+            }
+            """));
+        test.TestState.Sources.Add(("Legacy.Connection.cs", """
+            using Microsoft.Data.SqlClient;
+
+            public static partial class Legacy
+            {
+                private static SqlConnection Connection { get; } = new("Server=.");
+            }
+            """));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("DBC001").WithLocation("Legacy.Connection.cs", 5, 34).WithArguments("Connection", "SqlConnection", "property", "SqlConnection"));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task Each_declarator_of_a_multi_variable_field_is_reported()
     {
         await Verify.VerifyAsync(ReferenceSets.SqlClient, """

@@ -47,6 +47,43 @@ public class UnsynchronizedUseAnalyzerTests
     }
 
     [Fact]
+    public async Task Guard_taken_in_another_part_of_a_partial_class_counts()
+    {
+        // The rule reads a type only when its declarations name a guard: every part is one of them.
+        var test = new Verify.Test();
+        test.Use(ReferenceSets.SqliteDapper);
+        test.TestState.Sources.Add(("Counter.cs", """
+            using Dapper;
+            using Microsoft.Data.Sqlite;
+
+            public sealed partial class Counter(SqliteConnection connection)
+            {
+                private readonly SqliteConnection _connection = connection;
+
+                public long Read() => _connection.ExecuteScalar<long>("select value from counter");
+            }
+            """));
+        test.TestState.Sources.Add(("Counter.Writes.cs", """
+            using Dapper;
+
+            public sealed partial class Counter
+            {
+                private readonly object _gate = new();
+
+                public void Increment()
+                {
+                    lock (_gate)
+                    {
+                        _connection.Execute("update counter set value = value + 1");
+                    }
+                }
+            }
+            """));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("DBC005").WithLocation("Counter.cs", 8, 27).WithArguments("_connection", "SqliteConnection", Without, "the lock on _gate"));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task Message_reads_as_one_sentence()
     {
         var descriptor = Analyzers.Descriptors.UnsynchronizedUse;
