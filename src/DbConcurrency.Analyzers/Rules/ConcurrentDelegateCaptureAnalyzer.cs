@@ -155,7 +155,10 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
                         Consider(operation, reference.Local, reference.Local.Type, via);
                         break;
 
-                    case IParameterReferenceOperation reference when (via is null || own is not null) && IsDeclaredOutside(reference.Parameter, own):
+                    // In a helper its parameters are its own; a primary constructor's are the instance's, as a field is.
+                    case IParameterReferenceOperation reference
+                        when (via is null || own is not null || reference.Parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor })
+                             && IsDeclaredOutside(reference.Parameter, own):
                         Consider(operation, reference.Parameter, reference.Parameter.Type, via);
                         break;
 

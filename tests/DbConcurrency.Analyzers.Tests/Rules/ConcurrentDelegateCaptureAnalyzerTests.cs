@@ -152,6 +152,25 @@ public class ConcurrentDelegateCaptureAnalyzerTests
     }
 
     [Fact]
+    public async Task A_primary_constructor_parameter_used_by_a_helper_the_delegate_calls_is_followed()
+    {
+        // A primary constructor parameter is the instance's, like a field: in a helper it is not the helper's own.
+        await VerifySqliteAsync("""
+            public sealed class Imports(SqliteConnection connection)
+            {
+                public void Run(int[] rows) => Parallel.ForEach(rows, row => {|#0:Insert(row)|});
+
+                public void RunOwn(int[] rows) => Parallel.ForEach(rows, row => InsertWith(new SqliteConnection("Data Source=own.db"), row));
+
+                private void Insert(int row) => connection.Execute("insert into rows values (@row)", new { row });
+
+                private static void InsertWith(SqliteConnection own, int row) => own.Execute("insert into rows values (@row)", new { row });
+            }
+            """,
+            Dbc003(0, "connection", "SqliteConnection", "used, through 'Insert', by", "a Parallel.ForEach body"));
+    }
+
+    [Fact]
     public async Task Delegates_stored_in_a_local_before_they_are_started_are_followed()
     {
         await VerifySqliteAsync("""
