@@ -181,6 +181,20 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
 
                         break;
 
+                    // `row => _orders.Import(row)`: a service every run shares (a field, a parameter, a local from outside)
+                    // whose method uses the database object it holds: every run uses that one object.
+                    case IInvocationOperation { Instance: { } instance } invocation when depth > 0
+                        && IsSharedServiceMethod(invocation.TargetMethod)
+                        && SharedHolder(instance, via, own) is { } holder
+                        && !_types.TryClassify(instance.Type, out _):
+                        if (_visited.Add(invocation.TargetMethod.OriginalDefinition)
+                            && DelegateBody.TryFindMethodBody(invocation.TargetMethod, invocation.SemanticModel, _models, out var held))
+                        {
+                            Visit(held, via ?? new Via(invocation, holder.Name + "." + invocation.TargetMethod.Name), own: null, depth - 1);
+                        }
+
+                        break;
+
                     // `row => Insert(row)`, `row => insert(row)`: a local function or stored delegate of the enclosing method,
                     // declared outside the delegate, runs in it with what it captured. Inside a helper, the enclosing
                     // method's locals are the helper's own, so only the delegate's own calls lead here.
@@ -273,6 +287,36 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
             }
 
             return true;
+        }
+
+        /// <summary>An instance method of another class written in this compilation, whose body is the one that runs.</summary>
+        private bool IsSharedServiceMethod(IMethodSymbol method)
+            => method is { MethodKind: MethodKind.Ordinary, IsStatic: false, IsAbstract: false, IsVirtual: false, IsOverride: false }
+               && method.ContainingType is { TypeKind: TypeKind.Class } containing
+               && !SymbolEqualityComparer.Default.Equals(containing.OriginalDefinition, _type?.OriginalDefinition)
+               && method.DeclaringSyntaxReferences.Length == 1;
+
+        /// <summary>
+        /// The field, auto-property, primary constructor parameter, or (in the delegate's own code) local or parameter from
+        /// outside the delegate that <paramref name="instance"/> reads: one object for every run. Null for anything else.
+        /// </summary>
+        private ISymbol? SharedHolder(IOperation instance, Via? via, TextSpan? own)
+        {
+            while (instance is IConversionOperation conversion)
+            {
+                instance = conversion.Operand;
+            }
+
+            var delegatesOwnCode = via is null || own is not null;
+            return instance switch
+            {
+                IFieldReferenceOperation { Instance: IInstanceReferenceOperation, Field: var field } => field,
+                IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Property: var property } when DatabaseMember.IsAutoProperty(property) => property,
+                IParameterReferenceOperation { Parameter: { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } } parameter } => parameter,
+                IParameterReferenceOperation { Parameter: var parameter } when delegatesOwnCode && IsDeclaredOutside(parameter, own) => parameter,
+                ILocalReferenceOperation { Local: var local } when delegatesOwnCode && IsDeclaredOutside(local, own) => local,
+                _ => null,
+            };
         }
 
         /// <summary>A method of the same type called on <c>this</c> (or statically): its uses of the type's members run in the delegate too.</summary>

@@ -171,6 +171,65 @@ public class ConcurrentDelegateCaptureAnalyzerTests
     }
 
     [Fact]
+    public async Task A_service_every_run_shares_whose_method_uses_its_connection_is_followed()
+    {
+        // The injected repository is one instance for every run of the body, and so is the connection it holds.
+        await VerifySqliteAsync("""
+            public class RowRepository(SqliteConnection connection)
+            {
+                private readonly SemaphoreSlim _gate = new(1, 1);
+
+                public void Insert(int row) => connection.Execute("insert into rows values (@row)", new { row });
+
+                public async Task InsertGuardedAsync(int row)
+                {
+                    await _gate.WaitAsync();
+                    try { await connection.ExecuteAsync("insert into rows values (@row)", new { row }); }
+                    finally { _gate.Release(); }
+                }
+
+                public void InsertOwn(int row)
+                {
+                    using var own = new SqliteConnection("Data Source=rows.db");
+                    own.Execute("insert into rows values (@row)", new { row });
+                }
+
+                public virtual void InsertVirtual(int row) => connection.Execute("select @row", new { row });
+            }
+
+            public interface IRowStore { void Insert(int row); }
+
+            public sealed class Importer(RowRepository repository, IRowStore store)
+            {
+                private readonly RowRepository _repository = repository;
+
+                public void ByField(int[] rows) => Parallel.ForEach(rows, row => {|#0:_repository.Insert(row)|});
+
+                public void ByParameter(int[] rows) => Parallel.ForEach(rows, row => {|#1:repository.Insert(row)|});
+
+                public void ByLocal(int[] rows, SqliteConnection connection)
+                {
+                    var local = new RowRepository(connection);
+                    Parallel.ForEach(rows, row => {|#2:local.Insert(row)|});
+                }
+
+                public Task Guarded(int[] rows) => Parallel.ForEachAsync(rows, async (row, _) => await _repository.InsertGuardedAsync(row));
+
+                public void OwnConnection(int[] rows) => Parallel.ForEach(rows, row => _repository.InsertOwn(row));
+
+                public void OwnInstance(int[] rows) => Parallel.ForEach(rows, row => new RowRepository(new SqliteConnection("Data Source=rows.db")).Insert(row));
+
+                public void Interface(int[] rows) => Parallel.ForEach(rows, row => store.Insert(row));
+
+                public void Virtual(int[] rows) => Parallel.ForEach(rows, row => _repository.InsertVirtual(row));
+            }
+            """,
+            Dbc003(0, "connection", "SqliteConnection", "used, through '_repository.Insert', by", "a Parallel.ForEach body"),
+            Dbc003(1, "connection", "SqliteConnection", "used, through 'repository.Insert', by", "a Parallel.ForEach body"),
+            Dbc003(2, "connection", "SqliteConnection", "used, through 'local.Insert', by", "a Parallel.ForEach body"));
+    }
+
+    [Fact]
     public async Task Delegates_stored_in_a_local_before_they_are_started_are_followed()
     {
         await VerifySqliteAsync("""
