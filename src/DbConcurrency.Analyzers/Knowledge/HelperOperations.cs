@@ -80,7 +80,8 @@ internal sealed class HelperOperations
         foreach (var operation in body.Descendants())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (operation is not IInvocationOperation invocation || IsInNestedFunction(invocation, body))
+            // A lambda or local function in the helper runs when, and if, something calls it: not the helper's own work.
+            if (operation is not IInvocationOperation invocation || FunctionBody.RootOf(invocation) is IAnonymousFunctionOperation or ILocalFunctionOperation)
             {
                 continue;
             }
@@ -105,20 +106,6 @@ internal sealed class HelperOperations
         }
 
         return default;
-    }
-
-    // A lambda or local function in the helper runs when, and if, something calls it: not part of the helper's own work.
-    private static bool IsInNestedFunction(IOperation operation, IOperation body)
-    {
-        for (var parent = operation.Parent; parent is not null && parent != body; parent = parent.Parent)
-        {
-            if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static bool IsInstanceMemberOf(ISymbol symbol, INamedTypeSymbol owner, CancellationToken cancellationToken) => symbol switch

@@ -223,19 +223,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            var reported = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-            foreach (var operation in OwnOperations(body))
-            {
-                if (operation is IInvocationOperation invocation
-                    && Awaits.IsTaskLike(invocation.TargetMethod.ReturnType)
-                    && TryGetAnyTarget(invocation, _aliases, out var target, out var type, out var via)
-                    && !function.Syntax.Span.Contains(DeclarationSpan(target))
-                    && reported.Add(target))
-                {
-                    var name = invocation.TargetMethod.Name;
-                    Report(invocation, target, type, "'" + name + "'" + via + " for every item of the " + select.TargetMethod.Name, "the '" + name + "' of the other items", "Select");
-                }
-            }
+            ReportEachItemStarts(select, body, function.Syntax.Span, _aliases, through: null);
         }
 
         /// <summary>
@@ -253,23 +241,39 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             var aliases = body.Operation.Syntax.SyntaxTree == _body.Syntax.SyntaxTree && _body.Syntax.Span.Contains(body.Span)
                 ? _aliases
                 : DatabaseOperations.FindAliases(body.Operation, _types);
+            ReportEachItemStarts(select, body.Operation, body.Span, aliases, (through, body.ThroughName!));
+        }
+
+        /// <summary>
+        /// Reports each object <paramref name="body"/> starts a task on that it did not declare within <paramref name="own"/>:
+        /// once per item of <paramref name="select"/>, all running together. Reported at the operation in a lambda written in
+        /// place, or at the name handed to the Select when the body stands elsewhere.
+        /// </summary>
+        private void ReportEachItemStarts(IInvocationOperation select, IOperation body, TextSpan own, Dictionary<ISymbol, ISymbol> aliases, (IOperation Name, string Text)? through)
+        {
             var reported = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-            foreach (var operation in OwnOperations(body.Operation))
+            foreach (var operation in OwnOperations(body))
             {
-                if (operation is IInvocationOperation invocation
-                    && Awaits.IsTaskLike(invocation.TargetMethod.ReturnType)
-                    && TryGetAnyTarget(invocation, aliases, out var target, out var type, out var via)
-                    && !body.Span.Contains(DeclarationSpan(target))
-                    && reported.Add(target))
+                if (operation is not IInvocationOperation invocation
+                    || !Awaits.IsTaskLike(invocation.TargetMethod.ReturnType)
+                    || !TryGetAnyTarget(invocation, aliases, out var target, out var type, out var via)
+                    || own.Contains(DeclarationSpan(target))
+                    || !reported.Add(target))
                 {
-                    var name = invocation.TargetMethod.Name;
-                    Report(
-                        through.Syntax.GetLocation(),
-                        target,
-                        type,
-                        "'" + name + "'" + via + ", through '" + body.ThroughName + "', for every item of the " + select.TargetMethod.Name,
-                        "the '" + name + "' of the other items",
-                        "SelectThrough");
+                    continue;
+                }
+
+                var name = invocation.TargetMethod.Name;
+                var running = "the '" + name + "' of the other items";
+                if (through is { } away)
+                {
+                    // "'FindAsync', through 'Load', for every item", "'CountAsync', which uses it, through 'Load', for every item".
+                    var started = "'" + name + "'" + via.TrimEnd(',') + ", through '" + away.Text + "', for every item of the " + select.TargetMethod.Name;
+                    Report(away.Name.Syntax.GetLocation(), target, type, started, running, "SelectThrough");
+                }
+                else
+                {
+                    Report(invocation, target, type, "'" + name + "'" + via + " for every item of the " + select.TargetMethod.Name, running, "Select");
                 }
             }
         }

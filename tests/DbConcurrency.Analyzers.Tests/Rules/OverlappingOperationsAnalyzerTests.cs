@@ -159,9 +159,16 @@ public class OverlappingOperationsAnalyzerTests
                     return Task.WhenAll(ids.Select({|#2:find|}));
                 }
 
+                public Task<int[]> ThroughAHelper(int[] ids) => Task.WhenAll(ids.Select({|#3:CountOneAsync|}));
+
                 private Task<Order?> LoadOneAsync(int id) => _db.Orders.FirstOrDefaultAsync(o => o.Id == id);
+
+                private Task<int> CountOneAsync(int id) => CountAsync();
+
+                private Task<int> CountAsync() => _db.Orders.CountAsync();
             }
             """,
+            Dbc004(3, "_db", "ShopContext", "'CountAsync', which uses it, through 'CountOneAsync', for every item of the Select", "the 'CountAsync' of the other items"),
             Dbc004(0, "_db", "ShopContext", "'FirstOrDefaultAsync', through 'LoadOneAsync', for every item of the Select", "the 'FirstOrDefaultAsync' of the other items"),
             Dbc004(1, "_db", "ShopContext", "'FirstOrDefaultAsync', through 'One', for every item of the Select", "the 'FirstOrDefaultAsync' of the other items"),
             Dbc004(2, "db", "ShopContext", "'FirstOrDefaultAsync', through 'find', for every item of the Select", "the 'FirstOrDefaultAsync' of the other items"));
