@@ -213,6 +213,7 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
             if (_reported.Contains(symbol)
                 || !_types.TryClassify(type, out _)
                 || GuardAnalysis.Find(use, _guards, out _, out _) == GuardState.Guarded
+                || IsGuardedElsewhereInItsType(symbol)
                 || (_quiet is { } quiet && !UsedIn(quiet.Scope, quiet.Window, symbol)))
             {
                 return;
@@ -287,6 +288,31 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
             }
 
             return true;
+        }
+
+        /// <summary>
+        /// A shared service's member that other code of its type uses under a guard: the unguarded use is DBC005's finding,
+        /// reported where the guard is missing, and taking the guard there mends this one too.
+        /// </summary>
+        private bool IsGuardedElsewhereInItsType(ISymbol symbol)
+        {
+            var owner = symbol is IParameterSymbol { ContainingSymbol: IMethodSymbol constructor } ? constructor.ContainingType : symbol.ContainingType;
+            if (owner is null
+                || SymbolEqualityComparer.Default.Equals(owner.OriginalDefinition, _type?.OriginalDefinition)
+                || !GuardMentions.MayTakeGuard(owner))
+            {
+                return false;
+            }
+
+            foreach (var use in GuardedUses.Collect(owner, ImmutableArray.Create(symbol), _guards, _models, _context.CancellationToken).Of(symbol))
+            {
+                if (use.IsProtected)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>An instance method of another class written in this compilation, whose body is the one that runs.</summary>

@@ -175,11 +175,9 @@ public class ConcurrentDelegateCaptureAnalyzerTests
     {
         // The injected repository is one instance for every run of the body, and so is the connection it holds.
         await VerifySqliteAsync("""
-            public class RowRepository(SqliteConnection connection)
+            public sealed class GuardedRepository(SqliteConnection connection)
             {
                 private readonly SemaphoreSlim _gate = new(1, 1);
-
-                public void Insert(int row) => connection.Execute("insert into rows values (@row)", new { row });
 
                 public async Task InsertGuardedAsync(int row)
                 {
@@ -187,6 +185,22 @@ public class ConcurrentDelegateCaptureAnalyzerTests
                     try { await connection.ExecuteAsync("insert into rows values (@row)", new { row }); }
                     finally { _gate.Release(); }
                 }
+            }
+
+            // Guarded in one method and not in the other: that is DBC005's finding, at the use without the lock.
+            public sealed class MixedRepository(SqliteConnection connection)
+            {
+                private readonly object _gate = new();
+                private readonly SqliteConnection _connection = connection;
+
+                public void InsertLocked(int row) { lock (_gate) { _connection.Execute("insert into rows values (@row)", new { row }); } }
+
+                public void Insert(int row) => _connection.Execute("insert into rows values (@row)", new { row });
+            }
+
+            public class RowRepository(SqliteConnection connection)
+            {
+                public void Insert(int row) => connection.Execute("insert into rows values (@row)", new { row });
 
                 public void InsertOwn(int row)
                 {
@@ -199,7 +213,7 @@ public class ConcurrentDelegateCaptureAnalyzerTests
 
             public interface IRowStore { void Insert(int row); }
 
-            public sealed class Importer(RowRepository repository, IRowStore store)
+            public sealed class Importer(RowRepository repository, IRowStore store, GuardedRepository guarded, MixedRepository mixed)
             {
                 private readonly RowRepository _repository = repository;
 
@@ -213,7 +227,9 @@ public class ConcurrentDelegateCaptureAnalyzerTests
                     Parallel.ForEach(rows, row => {|#2:local.Insert(row)|});
                 }
 
-                public Task Guarded(int[] rows) => Parallel.ForEachAsync(rows, async (row, _) => await _repository.InsertGuardedAsync(row));
+                public Task Guarded(int[] rows) => Parallel.ForEachAsync(rows, async (row, _) => await guarded.InsertGuardedAsync(row));
+
+                public void Mixed(int[] rows) => Parallel.ForEach(rows, row => mixed.Insert(row));
 
                 public void OwnConnection(int[] rows) => Parallel.ForEach(rows, row => _repository.InsertOwn(row));
 
