@@ -175,11 +175,36 @@ internal static class KitchenSink
             public async Task InvokeAsync(HttpContext context) { await db.SaveChangesAsync(); await next(context); }
         }
 
+        public sealed record Ledger(ShopContext Db, IServiceProvider Services)
+        {
+            public Task<int> Count() => Services.GetRequiredService<ShopContext>().Orders.CountAsync();
+        }
+
+        public sealed class Dashboard(Orders orders, ShopContext db)
+        {
+            public Task<int[]> Counts(int[] ids) => Task.WhenAll(ids.Select(CountOneAsync));
+
+            public Task Both() => Task.WhenAll(CountAllAsync(), CountOneAsync(1));
+
+            public Task<List<Order>> Lists()
+            {
+                var first = orders.All();
+                return orders.All();
+            }
+
+            public void Import(int[] ids) => Parallel.ForEach(ids, id => orders.All().Wait());
+
+            private Task<int> CountOneAsync(int id) => db.Orders.CountAsync(o => o.Id == id);
+
+            private Task<int> CountAllAsync() => CountOneAsync(0);
+        }
+
         public static class Startup
         {
             public static void Configure(IServiceCollection services, WebApplication app, NpgsqlConnection shared)
             {
                 services.AddDbContext<ShopContext>(o => o.UseSqlite("Data Source=shop.db"));
+                services.AddSingleton<Ledger>();
                 services.AddScoped<IOrders, Orders>();
                 services.AddSingleton<Mailer>();
                 services.AddSingleton<IDbConnection>(_ => new NpgsqlConnection("Host=localhost"));
