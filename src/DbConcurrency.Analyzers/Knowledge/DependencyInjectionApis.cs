@@ -576,16 +576,7 @@ internal sealed class DependencyInjectionApis
         var receiver = method.IsExtensionMethod
             ? invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null
             : invocation.Instance;
-        ISymbol? held = receiver is null ? null : WithoutConversions(receiver) switch
-        {
-            IFieldReferenceOperation { Instance: IInstanceReferenceOperation, Field: var field } => field,
-            IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Property: var property } when DatabaseMember.IsAutoProperty(property) => property,
-            IParameterReferenceOperation { Parameter: { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } constructor } parameter }
-                when IsPrimaryConstructor(constructor, cancellationToken) => parameter,
-            _ => null,
-        };
-
-        if (held is null)
+        if (receiver is null || HeldByInstance.Read(receiver, cancellationToken) is not { } held)
         {
             return false;
         }

@@ -88,7 +88,7 @@ internal sealed class HelperOperations
 
             if (Awaits.IsTaskLike(invocation.TargetMethod.ReturnType)
                 && DatabaseOperations.TryGetTarget(invocation, types, aliases: null, out var target, out var targetType)
-                && IsInstanceMemberOf(target, owner, cancellationToken)
+                && HeldByInstance.IsKeptBy(target, owner, cancellationToken)
                 && GuardAnalysis.Find(invocation, _guards, out _, out _) != GuardState.Guarded)
             {
                 return new Member(target, targetType);
@@ -107,17 +107,6 @@ internal sealed class HelperOperations
 
         return default;
     }
-
-    private static bool IsInstanceMemberOf(ISymbol symbol, INamedTypeSymbol owner, CancellationToken cancellationToken) => symbol switch
-    {
-        IFieldSymbol { IsStatic: false } field => SymbolEqualityComparer.Default.Equals(field.ContainingType.OriginalDefinition, owner),
-        IPropertySymbol { IsStatic: false } property => SymbolEqualityComparer.Default.Equals(property.ContainingType.OriginalDefinition, owner)
-                                                        && DatabaseMember.IsAutoProperty(property),
-        IParameterSymbol { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } constructor }
-            => SymbolEqualityComparer.Default.Equals(constructor.ContainingType.OriginalDefinition, owner)
-               && DependencyInjectionApis.IsPrimaryConstructor(constructor, cancellationToken),
-        _ => false,
-    };
 
     private readonly struct Member
     {

@@ -328,6 +328,11 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
         /// </summary>
         private ISymbol? SharedHolder(IOperation instance, Via? via, TextSpan? own)
         {
+            if (HeldByInstance.Read(instance, _context.CancellationToken) is { } held)
+            {
+                return held;
+            }
+
             while (instance is IConversionOperation conversion)
             {
                 instance = conversion.Operand;
@@ -336,9 +341,6 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
             var delegatesOwnCode = via is null || own is not null;
             return instance switch
             {
-                IFieldReferenceOperation { Instance: IInstanceReferenceOperation, Field: var field } => field,
-                IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Property: var property } when DatabaseMember.IsAutoProperty(property) => property,
-                IParameterReferenceOperation { Parameter: { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } } parameter } => parameter,
                 IParameterReferenceOperation { Parameter: var parameter } when delegatesOwnCode && IsDeclaredOutside(parameter, own) => parameter,
                 ILocalReferenceOperation { Local: var local } when delegatesOwnCode && IsDeclaredOutside(local, own) => local,
                 _ => null,

@@ -1,0 +1,43 @@
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DbConcurrency.Analyzers.Knowledge;
+
+/// <summary>
+/// What an instance keeps for the whole of its life: an instance field, an auto-property, a primary constructor parameter.
+/// One object for every call of every method on that instance: the provider a singleton resolves from, the context a
+/// helper queries, the repository every run of a delegate calls.
+/// </summary>
+internal static class HeldByInstance
+{
+    /// <summary>The field or auto-property of <c>this</c>, or primary constructor parameter, <paramref name="reference"/> reads; null for anything else.</summary>
+    public static ISymbol? Read(IOperation reference, CancellationToken cancellationToken)
+    {
+        while (reference is IConversionOperation conversion)
+        {
+            reference = conversion.Operand;
+        }
+
+        return reference switch
+        {
+            IFieldReferenceOperation { Instance: IInstanceReferenceOperation, Field: var field } => field,
+            IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Property: var property } when DatabaseMember.IsAutoProperty(property) => property,
+            IParameterReferenceOperation { Parameter: { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } constructor } parameter }
+                when DependencyInjectionApis.IsPrimaryConstructor(constructor, cancellationToken) => parameter,
+            _ => null,
+        };
+    }
+
+    /// <summary>True when <paramref name="symbol"/> is an instance field, auto-property or primary constructor parameter of <paramref name="owner"/>.</summary>
+    public static bool IsKeptBy(ISymbol symbol, INamedTypeSymbol owner, CancellationToken cancellationToken) => symbol switch
+    {
+        IFieldSymbol { IsStatic: false } field => SymbolEqualityComparer.Default.Equals(field.ContainingType.OriginalDefinition, owner),
+        IPropertySymbol { IsStatic: false } property => SymbolEqualityComparer.Default.Equals(property.ContainingType.OriginalDefinition, owner)
+                                                        && DatabaseMember.IsAutoProperty(property),
+        IParameterSymbol { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } constructor }
+            => SymbolEqualityComparer.Default.Equals(constructor.ContainingType.OriginalDefinition, owner)
+               && DependencyInjectionApis.IsPrimaryConstructor(constructor, cancellationToken),
+        _ => false,
+    };
+}
