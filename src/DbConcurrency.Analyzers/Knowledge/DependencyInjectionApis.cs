@@ -342,6 +342,88 @@ internal sealed class DependencyInjectionApis
         return node.SpanStart;
     }
 
+    /// <summary>
+    /// False when no constructor of <paramref name="type"/>'s declarations names <c>RequestDelegate</c>: most classes are
+    /// ruled out as middleware from their syntax, before the compiler completes their constructors. A file with a
+    /// using alias may spell it otherwise, and is left to the symbols.
+    /// </summary>
+    private static bool MayTakeNextDelegate(INamedTypeSymbol type)
+    {
+        var references = type.DeclaringSyntaxReferences;
+        if (references.IsEmpty)
+        {
+            return true;
+        }
+
+        foreach (var reference in references)
+        {
+            if (reference.GetSyntax() is not TypeDeclarationSyntax declaration
+                || HasUsingAlias((CompilationUnitSyntax)declaration.SyntaxTree.GetRoot())
+                || (declaration.ParameterList is { } primary && NamesNextDelegate(primary)))
+            {
+                return true;
+            }
+
+            foreach (var member in declaration.Members)
+            {
+                if (member is ConstructorDeclarationSyntax constructor && NamesNextDelegate(constructor.ParameterList))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool NamesNextDelegate(ParameterListSyntax parameters)
+    {
+        foreach (var parameter in parameters.Parameters)
+        {
+            var name = parameter.Type switch
+            {
+                QualifiedNameSyntax qualified => qualified.Right,
+                AliasQualifiedNameSyntax aliased => aliased.Name,
+                NullableTypeSyntax { ElementType: SimpleNameSyntax inner } => inner,
+                _ => parameter.Type as SimpleNameSyntax,
+            };
+
+            if (name?.Identifier.ValueText == "RequestDelegate")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasUsingAlias(CompilationUnitSyntax root)
+    {
+        foreach (var directive in root.Usings)
+        {
+            if (directive.Alias is not null)
+            {
+                return true;
+            }
+        }
+
+        foreach (var member in root.Members)
+        {
+            if (member is BaseNamespaceDeclarationSyntax space)
+            {
+                foreach (var directive in space.Usings)
+                {
+                    if (directive.Alias is not null)
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
+    }
+
     private static ITypeSymbol? BindType(SemanticModel model, int position, TypeSyntax type)
         => model.GetSpeculativeTypeInfo(position, type, SpeculativeBindingOption.BindAsTypeOrNamespace).Type is { TypeKind: not TypeKind.Error } bound ? bound : null;
 
@@ -354,7 +436,7 @@ internal sealed class DependencyInjectionApis
     /// </summary>
     public bool IsConventionalMiddleware(INamedTypeSymbol type)
     {
-        if (RequestDelegate is null || HttpContext is null || KnownTypes.Implements(type, Middleware))
+        if (RequestDelegate is null || HttpContext is null || !MayTakeNextDelegate(type) || KnownTypes.Implements(type, Middleware))
         {
             return false;
         }

@@ -137,7 +137,7 @@ internal sealed class SingletonModel
             return SingletonRole.Registered;
         }
 
-        return KeepsStaticInstanceOfItself(type) ? SingletonRole.StaticInstance : null;
+        return KeepsStaticInstanceOfItself(type, cancellationToken) ? SingletonRole.StaticInstance : null;
     }
 
     /// <summary>
@@ -823,8 +823,14 @@ internal sealed class SingletonModel
         }
     }
 
-    private static bool KeepsStaticInstanceOfItself(INamedTypeSymbol type)
+    private static bool KeepsStaticInstanceOfItself(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
+        // Most classes declare no static field or property: ruled out from their declarations, members left uncompleted.
+        if (!DatabaseMember.MayDeclareStaticStorage(type, cancellationToken))
+        {
+            return false;
+        }
+
         foreach (var member in type.GetMembers())
         {
             var memberType = member switch

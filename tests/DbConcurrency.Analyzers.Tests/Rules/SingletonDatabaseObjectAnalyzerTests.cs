@@ -485,6 +485,47 @@ public class SingletonDatabaseObjectAnalyzerTests
             Dbc002(0, "Parameter 'db' (AppDbContext) of middleware 'AuditMiddleware'", "AppDbContext", "AuditMiddleware (middleware) → AppDbContext (DbContext)"));
     }
 
+    // Middleware is first told from its constructors' syntax: each way of spelling the next delegate must still count.
+    [Theory]
+    [InlineData("", "public sealed class AuditMiddleware(RequestDelegate next, AppDbContext {|#0:db|})")]
+    [InlineData("", "public sealed class AuditMiddleware(Microsoft.AspNetCore.Http.RequestDelegate next, AppDbContext {|#0:db|})")]
+    [InlineData("using Next = Microsoft.AspNetCore.Http.RequestDelegate;", "public sealed class AuditMiddleware(Next next, AppDbContext {|#0:db|})")]
+    [InlineData("using Next = Microsoft.AspNetCore.Http.RequestDelegate;", "namespace Shop; public sealed class AuditMiddleware(Next next, AppDbContext {|#0:db|})")]
+    public async Task Conventional_middleware_is_recognised_however_its_constructor_names_the_next_delegate(string alias, string declaration)
+    {
+        await VerifyAsync($$"""
+            {{alias}}
+            {{declaration}}
+            {
+                public async Task InvokeAsync(HttpContext context)
+                {
+                    await db.SaveChangesAsync();
+                    await next(context);
+                }
+            }
+            """,
+            Dbc002(0, "Parameter 'db' (AppDbContext) of middleware 'AuditMiddleware'", "AppDbContext", "AuditMiddleware (middleware) → AppDbContext (DbContext)"));
+    }
+
+    [Fact]
+    public async Task A_static_instance_of_itself_declared_in_another_part_of_a_partial_class_makes_it_a_singleton()
+    {
+        await VerifyAsync("""
+            public sealed partial class Database
+            {
+                private readonly NpgsqlConnection {|#0:_connection|} = new NpgsqlConnection("Host=localhost");
+
+                public int Count() => _connection.State == ConnectionState.Open ? 1 : 0;
+            }
+
+            public sealed partial class Database
+            {
+                public static Database Instance { get; } = new Database();
+            }
+            """,
+            Dbc002(0, "Field '_connection' (NpgsqlConnection) of singleton 'Database'", "NpgsqlConnection", "Database (singleton) → NpgsqlConnection (connection)"));
+    }
+
     [Fact]
     public async Task Classic_singleton_pattern_reports_the_field_it_creates()
     {
