@@ -490,7 +490,7 @@ public class SingletonDatabaseObjectAnalyzerTests
     [InlineData("", "public sealed class AuditMiddleware(RequestDelegate next, AppDbContext {|#0:db|})")]
     [InlineData("", "public sealed class AuditMiddleware(Microsoft.AspNetCore.Http.RequestDelegate next, AppDbContext {|#0:db|})")]
     [InlineData("using Next = Microsoft.AspNetCore.Http.RequestDelegate;", "public sealed class AuditMiddleware(Next next, AppDbContext {|#0:db|})")]
-    [InlineData("using Next = Microsoft.AspNetCore.Http.RequestDelegate;", "namespace Shop; public sealed class AuditMiddleware(Next next, AppDbContext {|#0:db|})")]
+    [InlineData("namespace Shop;", "using Next = Microsoft.AspNetCore.Http.RequestDelegate; public sealed class AuditMiddleware(Next next, AppDbContext {|#0:db|})")]
     public async Task Conventional_middleware_is_recognised_however_its_constructor_names_the_next_delegate(string alias, string declaration)
     {
         await VerifyAsync($$"""
