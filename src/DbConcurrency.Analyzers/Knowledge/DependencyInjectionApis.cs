@@ -617,7 +617,7 @@ internal sealed class DependencyInjectionApis
                     };
                     break;
 
-                case IInvocationOperation invocation when IsResolveCall(invocation.TargetMethod):
+                case IInvocationOperation invocation when IsResolveCall(invocation.TargetMethod) && !ResolvesPerCall(invocation, function):
                     if (ResolvedType(invocation) is { } type)
                     {
                         builder.Add(type);
@@ -632,6 +632,41 @@ internal sealed class DependencyInjectionApis
     }
 
     private static bool IsResolveCall(IMethodSymbol method) => IsResolveName(method.Name);
+
+    /// <summary>
+    /// <c>sp => () => sp.CreateScope().ServiceProvider.GetRequiredService&lt;AppDb&gt;()</c>: a delegate the factory hands
+    /// out that makes a scope of its own each time it runs resolves a new service per call, which the singleton does
+    /// not keep. The same delegate resolving from <c>sp</c>, the root provider, or from a scope the factory made once,
+    /// gets the one instance every time, as a resolution in the factory's own body does.
+    /// </summary>
+    private static bool ResolvesPerCall(IInvocationOperation invocation, IAnonymousFunctionOperation factory)
+    {
+        IOperation? nested = null;
+        for (var parent = invocation.Parent; parent is not null && parent != factory; parent = parent.Parent)
+        {
+            if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                nested = parent;
+                break;
+            }
+        }
+
+        var provider = invocation.TargetMethod.IsExtensionMethod
+            ? invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null
+            : invocation.Instance;
+        if (nested is null || provider is null
+            || WithoutConversions(provider) is not IPropertyReferenceOperation { Property.Name: "ServiceProvider", Instance: { } scope })
+        {
+            return false;
+        }
+
+        return WithoutConversions(scope) switch
+        {
+            IInvocationOperation => true,
+            ILocalReferenceOperation local => local.Local.Locations.Length > 0 && nested.Syntax.Span.Contains(local.Local.Locations[0].SourceSpan),
+            _ => false,
+        };
+    }
 
     /// <summary>The names of the calls that resolve one service from a provider: the test before any symbol is looked at.</summary>
     public static bool IsResolveName(string name)

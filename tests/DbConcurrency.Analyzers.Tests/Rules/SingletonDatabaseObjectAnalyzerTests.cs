@@ -414,6 +414,46 @@ public class SingletonDatabaseObjectAnalyzerTests
             Dbc002(1, "Parameter 'db' (AppDbContext) of singleton 'Mailer'", "AppDbContext", "Mailer (singleton) → AppDbContext (DbContext)"));
     }
 
+    // A delegate a singleton factory hands out runs per call: what it resolves is kept only when its provider outlives the call.
+    [Theory]
+    [InlineData("sp => () => sp.GetRequiredService<AppDbContext>()")]
+    [InlineData("sp => () => (AppDbContext)sp.GetService(typeof(AppDbContext))!")]
+    [InlineData("sp => { var scope = sp.CreateScope(); return () => scope.ServiceProvider.GetRequiredService<AppDbContext>(); }")]
+    [InlineData("sp => { var db = sp.CreateScope().ServiceProvider.GetRequiredService<AppDbContext>(); return () => db; }")]
+    public async Task A_singleton_factory_whose_delegate_resolves_from_a_provider_that_outlives_the_call_is_reported(string factory)
+    {
+        await VerifyAsync($$"""
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddDbContext<AppDbContext>();
+                    services.{|#0:AddSingleton<Func<AppDbContext>>|}({{factory}});
+                }
+            }
+            """,
+            Dbc002(0, "This AddSingleton registration", "AppDbContext", "Func<AppDbContext> (singleton) → AppDbContext (DbContext)"));
+    }
+
+    [Theory]
+    [InlineData("sp => () => sp.CreateScope().ServiceProvider.GetRequiredService<AppDbContext>()")]
+    [InlineData("sp => () => { var scope = sp.CreateScope(); return scope.ServiceProvider.GetRequiredService<AppDbContext>(); }")]
+    [InlineData("sp => () => sp.CreateAsyncScope().ServiceProvider.GetRequiredService<AppDbContext>()")]
+    [InlineData("sp => { AppDbContext Make() { var scope = sp.CreateScope(); return scope.ServiceProvider.GetRequiredService<AppDbContext>(); } return Make; }")]
+    public async Task A_singleton_factory_whose_delegate_makes_a_scope_per_call_is_not_reported(string factory)
+    {
+        await VerifyAsync($$"""
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddDbContext<AppDbContext>();
+                    services.AddSingleton<Func<AppDbContext>>({{factory}});
+                }
+            }
+            """);
+    }
+
     [Theory]
     [InlineData("services.{|#0:AddSingleton|}(new NpgsqlConnection(ConnectionString));", "NpgsqlConnection (singleton connection)")]
     [InlineData("services.{|#0:AddSingleton<IDbConnection>|}(_ => new NpgsqlConnection(ConnectionString));", "IDbConnection (singleton) → NpgsqlConnection (connection)")]
