@@ -29,6 +29,33 @@ internal static class HeldByInstance
         };
     }
 
+    /// <summary>
+    /// The constructor parameter <paramref name="value"/> stores, as a constructor or initializer writes it
+    /// (<c>_db = db;</c>, <c>_db = db ?? throw new ArgumentNullException(nameof(db));</c>); null for anything else.
+    /// </summary>
+    public static IParameterSymbol? StoredParameter(IOperation value)
+    {
+        while (true)
+        {
+            switch (value)
+            {
+                case IConversionOperation conversion:
+                    value = conversion.Operand;
+                    continue;
+
+                case ICoalesceOperation coalesce:
+                    value = coalesce.Value;
+                    continue;
+
+                case IParameterReferenceOperation { Parameter.ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } } reference:
+                    return reference.Parameter;
+
+                default:
+                    return null;
+            }
+        }
+    }
+
     /// <summary>True when <paramref name="symbol"/> is an instance field, auto-property or primary constructor parameter of <paramref name="owner"/>.</summary>
     public static bool IsKeptBy(ISymbol symbol, INamedTypeSymbol owner, CancellationToken cancellationToken) => symbol switch
     {

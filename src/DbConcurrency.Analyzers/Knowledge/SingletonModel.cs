@@ -1091,7 +1091,7 @@ internal sealed class SingletonModel
             switch (operation)
             {
                 case ISimpleAssignmentOperation assignment
-                    when owner is IMethodSymbol { MethodKind: MethodKind.Constructor } && InjectedParameter(assignment.Value) is { } parameter:
+                    when owner is IMethodSymbol { MethodKind: MethodKind.Constructor } && HeldByInstance.StoredParameter(assignment.Value) is { } parameter:
                     switch (assignment.Target)
                     {
                         case IFieldReferenceOperation field:
@@ -1104,7 +1104,7 @@ internal sealed class SingletonModel
 
                     break;
 
-                case IFieldInitializerOperation initializer when InjectedParameter(initializer.Value) is { } parameter:
+                case IFieldInitializerOperation initializer when HeldByInstance.StoredParameter(initializer.Value) is { } parameter:
                     foreach (var field in initializer.InitializedFields)
                     {
                         Add(parameter, field.OriginalDefinition);
@@ -1112,7 +1112,7 @@ internal sealed class SingletonModel
 
                     break;
 
-                case IPropertyInitializerOperation initializer when InjectedParameter(initializer.Value) is { } parameter:
+                case IPropertyInitializerOperation initializer when HeldByInstance.StoredParameter(initializer.Value) is { } parameter:
                     foreach (var property in initializer.InitializedProperties)
                     {
                         Add(parameter, property.OriginalDefinition);
@@ -1162,30 +1162,6 @@ internal sealed class SingletonModel
             }
 
             members.Add(member);
-        }
-
-        private static IParameterSymbol? InjectedParameter(IOperation value)
-        {
-            while (true)
-            {
-                switch (value)
-                {
-                    case IConversionOperation conversion:
-                        value = conversion.Operand;
-                        continue;
-
-                    // _db = db ?? throw new ArgumentNullException(nameof(db));
-                    case ICoalesceOperation coalesce:
-                        value = coalesce.Value;
-                        continue;
-
-                    case IParameterReferenceOperation { Parameter.ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } } reference:
-                        return reference.Parameter;
-
-                    default:
-                        return null;
-                }
-            }
         }
     }
 }

@@ -37,6 +37,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         {
             var models = new SemanticModels(start.Compilation);
             var helpers = new HelperOperations(models, GuardApis.Create(start.Compilation));
+            var sharing = new ScopeSharing(models);
 
             // Most bodies start no asynchronous database operation: the driver's own walk finds the ones that
             // do, and only those are read again.
@@ -68,7 +69,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                     {
                         if (operation is IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)
                         {
-                            new Function(block, catalog.GeneratedCode, types, models, helpers, operation).Analyze();
+                            new Function(block, catalog.GeneratedCode, types, models, helpers, sharing, operation).Analyze();
                         }
                     }
                 });
@@ -168,12 +169,14 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         private readonly DatabaseTypes _types;
         private readonly SemanticModels _models;
         private readonly HelperOperations _helpers;
+        private readonly ScopeSharing _sharing;
         private readonly IOperation _body;
         private readonly Dictionary<ISymbol, ISymbol> _aliases;
         private readonly List<Started> _started = new();
 
-        public Function(OperationBlockAnalysisContext context, GeneratedCode generated, DatabaseTypes types, SemanticModels models, HelperOperations helpers, IOperation body, Dictionary<ISymbol, ISymbol>? aliases = null)
+        public Function(OperationBlockAnalysisContext context, GeneratedCode generated, DatabaseTypes types, SemanticModels models, HelperOperations helpers, ScopeSharing sharing, IOperation body, Dictionary<ISymbol, ISymbol>? aliases = null)
         {
+            _sharing = sharing;
             _context = context;
             _generated = generated;
             _types = types;
@@ -190,15 +193,15 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                 switch (operation)
                 {
                     case IInvocationOperation invocation when DatabaseOperations.TryGetTarget(invocation, _types, _aliases, out var target, out var type):
-                        Check(invocation, target, type);
+                        Check(invocation, target, type, scope: ScopeOf(target, type, through: null, helper: false));
                         break;
 
                     case IInvocationOperation select when TryGetSelectorAway(select, out var selector):
                         AnalyzeSelectorAway(select, selector);
                         break;
 
-                    case IInvocationOperation call when TryGetHelperTarget(call, out var target, out var type, out var via):
-                        Check(call, target, type, via);
+                    case IInvocationOperation call when TryGetHelperTarget(call, out var target, out var type, out var via, out var scope):
+                        Check(call, target, type, via, scope);
                         break;
 
                     case IAnonymousFunctionOperation function:
@@ -206,7 +209,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                         break;
 
                     case ILocalFunctionOperation { Body: { } localBody }:
-                        new Function(_context, _generated, _types, _models, _helpers, localBody, _aliases).Analyze();
+                        new Function(_context, _generated, _types, _models, _helpers, _sharing, localBody, _aliases).Analyze();
                         break;
                 }
             }
@@ -214,7 +217,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
 
         private void AnalyzeNested(IAnonymousFunctionOperation function, IBlockOperation body)
         {
-            new Function(_context, _generated, _types, _models, _helpers, body, _aliases).Analyze();
+            new Function(_context, _generated, _types, _models, _helpers, _sharing, body, _aliases).Analyze();
 
             // items.Select(x => db.FindAsync(x)): every item starts one, and whoever consumes the tasks
             // (Task.WhenAll, ToList) has them all running at once.
@@ -283,18 +286,19 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         {
             via = string.Empty;
             return DatabaseOperations.TryGetTarget(invocation, _types, aliases, out target, out type)
-                   || TryGetHelperTarget(invocation, out target, out type, out via);
+                   || TryGetHelperTarget(invocation, out target, out type, out via, out _);
         }
 
         /// <summary>
         /// <c>CountOrdersAsync()</c> on this instance runs on the context it uses, the same object this body's own
         /// queries run on; <c>repo.CountAsync()</c> runs on the one <c>repo</c> holds, shared by every call on <c>repo</c>.
         /// </summary>
-        private bool TryGetHelperTarget(IInvocationOperation call, out ISymbol target, out ITypeSymbol type, out string via)
+        private bool TryGetHelperTarget(IInvocationOperation call, out ISymbol target, out ITypeSymbol type, out string via, out ScopeUse? scope)
         {
             target = null!;
             type = null!;
             via = string.Empty;
+            scope = null;
             if (!_helpers.TryGetMember(call, _types, _context.CancellationToken, out var member, out var memberType))
             {
                 return false;
@@ -310,11 +314,19 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             {
                 case null or IInstanceReferenceOperation:
                     (target, type, via) = (member, memberType, ", which uses it,");
+                    scope = ScopeOf(member, memberType, through: null, helper: true);
                     return true;
 
                 case ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation
                     when FunctionBody.SymbolOf(receiver) is { } holder && receiver.Type is { } holderType:
                     (target, type, via) = (holder, holderType, ", which uses its '" + member.Name + "' (" + DatabaseMember.DisplayName(memberType) + "),");
+
+                    // A service this instance was given, on a context its own constructor was given: the scope gave both the same.
+                    if (HeldByInstance.Read(receiver, _context.CancellationToken) is { } held && _sharing.IsGivenByConstructor(held, _context.CancellationToken))
+                    {
+                        scope = ScopeOf(member, memberType, through: holder.Name, helper: false);
+                    }
+
                     return true;
 
                 default:
@@ -322,16 +334,33 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        private void Check(IInvocationOperation invocation, ISymbol target, ITypeSymbol type, string via = "")
+        private void Check(IInvocationOperation invocation, ISymbol target, ITypeSymbol type, string via = "", ScopeUse? scope = null)
         {
             var start = invocation.Syntax.SpanStart;
             foreach (var earlier in _started)
             {
                 if (SymbolEqualityComparer.Default.Equals(earlier.Target, target) && earlier.RunsUntil > start)
                 {
-                    var line = earlier.Invocation.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
-                    Report(invocation, target, type, "'" + invocation.TargetMethod.Name + "'" + via, "'" + earlier.Invocation.TargetMethod.Name + "' from line " + line.ToString(CultureInfo.InvariantCulture), "Sequence");
+                    Report(invocation, target, type, "'" + invocation.TargetMethod.Name + "'" + via, "'" + earlier.Invocation.TargetMethod.Name + "' from line " + LineOf(earlier.Invocation), "Sequence");
                     return;
+                }
+            }
+
+            if (scope is { } shared)
+            {
+                foreach (var earlier in _started)
+                {
+                    // Two members of one type given a context each are two contexts by intent (a scope would give one twice).
+                    if (earlier.Scope is { } other && earlier.RunsUntil > start
+                        && SymbolEqualityComparer.Default.Equals(other.Context, shared.Context)
+                        && !SymbolEqualityComparer.Default.Equals(other.Owner, shared.Owner)
+                        && !_sharing.MayBeTransient(shared.Context, _context.CancellationToken))
+                    {
+                        var running = "'" + earlier.Invocation.TargetMethod.Name + "' from line " + LineOf(earlier.Invocation) + other.Describe()
+                                      + ", given the same " + DatabaseMember.DisplayName(shared.Context) + " by the scope,";
+                        Report(invocation, shared.Member, shared.Context, "'" + invocation.TargetMethod.Name + "'" + shared.DescribeStart(), running, "SharedScope");
+                        return;
+                    }
                 }
             }
 
@@ -347,7 +376,30 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                 Report(invocation, target, type, "'" + invocation.TargetMethod.Name + "'" + via, "the '" + invocation.TargetMethod.Name + "' of the previous iteration", "Loop");
             }
 
-            _started.Add(new Started(invocation, target, runsUntil));
+            _started.Add(new Started(invocation, target, runsUntil, scope));
+        }
+
+        private static string LineOf(IOperation operation)
+            => (operation.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1).ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>
+        /// The context <paramref name="member"/> holds when a constructor gave it, so that another service given one by the same
+        /// scope holds the same instance; null for anything else (a context a type makes, a connection, a local).
+        /// </summary>
+        private ScopeUse? ScopeOf(ISymbol member, ITypeSymbol type, string? through, bool helper)
+        {
+            var owner = member is IParameterSymbol { ContainingSymbol: IMethodSymbol constructor } ? constructor.ContainingType : member.ContainingType;
+            if (owner is null
+                || !_types.TryClassify(type, out var match)
+                || match.Kind != DatabaseObjectKind.Context
+                || !SymbolEqualityComparer.Default.Equals(match.ObjectType, type)
+                || !HeldByInstance.IsKeptBy(member, owner.OriginalDefinition, _context.CancellationToken)
+                || !_sharing.IsGivenByConstructor(member, _context.CancellationToken))
+            {
+                return null;
+            }
+
+            return new ScopeUse(type, member, owner.OriginalDefinition, through, helper);
         }
 
         /// <summary>
@@ -475,11 +527,12 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
 
         private readonly struct Started
         {
-            public Started(IInvocationOperation invocation, ISymbol target, int runsUntil)
+            public Started(IInvocationOperation invocation, ISymbol target, int runsUntil, ScopeUse? scope)
             {
                 Invocation = invocation;
                 Target = target;
                 RunsUntil = runsUntil;
+                Scope = scope;
             }
 
             public IInvocationOperation Invocation { get; }
@@ -487,6 +540,44 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             public ISymbol Target { get; }
 
             public int RunsUntil { get; }
+
+            /// <summary>The context the operation runs on when a scope gave it, which other services of that scope share.</summary>
+            public ScopeUse? Scope { get; }
+        }
+
+        /// <summary>An operation's context as a scope gave it: directly, through a helper of this type, or through a service.</summary>
+        private readonly struct ScopeUse
+        {
+            public ScopeUse(ITypeSymbol context, ISymbol member, INamedTypeSymbol owner, string? through, bool helper)
+            {
+                Context = context;
+                Member = member;
+                Owner = owner;
+                Through = through;
+                Helper = helper;
+            }
+
+            public ITypeSymbol Context { get; }
+
+            /// <summary>The member the context is kept in: this type's own, or the service's.</summary>
+            public ISymbol Member { get; }
+
+            /// <summary>The type that keeps <see cref="Member"/>.</summary>
+            public INamedTypeSymbol Owner { get; }
+
+            /// <summary>The service the operation runs through (<c>orders</c> in <c>orders.GetAsync()</c>); null on this instance.</summary>
+            public string? Through { get; }
+
+            /// <summary>A helper of this type that uses <see cref="Member"/>, not an operation on it.</summary>
+            public bool Helper { get; }
+
+            /// <summary>Where an operation already running is: ", through 'orders'", ", which uses '_db'", " on '_db'".</summary>
+            public string Describe()
+                => Through is not null ? ", through '" + Through + "'" : Helper ? ", which uses '" + Member.Name + "'" : " on '" + Member.Name + "'";
+
+            /// <summary>How the operation being reported reaches <see cref="Member"/>, after its name.</summary>
+            public string DescribeStart()
+                => Through is not null ? ", through '" + Through + "'," : Helper ? ", which uses it," : string.Empty;
         }
     }
 }

@@ -273,6 +273,133 @@ public class OverlappingOperationsAnalyzerTests
     }
 
     [Fact]
+    public async Task Two_services_a_scope_gave_one_context_overlap_on_it()
+    {
+        // A controller's services each given the scoped context: "A second operation was started on this context
+        // instance" from Task.WhenAll over two services, though no line names the context twice.
+        await VerifyEfAsync("""
+            public sealed class OrderService(ShopContext db)
+            {
+                public Task<List<Order>> AllAsync() => db.Orders.ToListAsync();
+
+                public Task<int> CountAsync() => db.Orders.CountAsync();
+            }
+
+            public sealed class CustomerService
+            {
+                private readonly ShopContext _db;
+
+                public CustomerService(ShopContext db) => _db = db ?? throw new ArgumentNullException(nameof(db));
+
+                public Task<int> CountAsync() => _db.Customers.CountAsync();
+            }
+
+            public sealed class ReportService(ShopContext context)
+            {
+                private readonly ShopContext _context = context;
+
+                public Task<int> CountAsync() => _context.Orders.CountAsync(o => o.Id > 100);
+            }
+
+            public sealed class DashboardController(OrderService orders, CustomerService customers, ReportService reports, ShopContext db)
+            {
+                public async Task<int> Kept()
+                {
+                    var all = orders.AllAsync();
+                    var count = customers.{|#0:CountAsync|}();
+                    await Task.WhenAll(all, count);
+                    return all.Result.Count + count.Result;
+                }
+
+                public Task Direct() => Task.WhenAll(orders.CountAsync(), reports.{|#1:CountAsync|}());
+
+                public async Task<int> OwnAndService()
+                {
+                    var own = db.Customers.CountAsync();
+                    var theirs = await orders.{|#2:CountAsync|}();
+                    return await own + theirs;
+                }
+            }
+            """,
+            Dbc004(0, "_db", "ShopContext", "'CountAsync', through 'customers',", "'AllAsync' from line 50, through 'orders', given the same ShopContext by the scope,"),
+            Dbc004(1, "_context", "ShopContext", "'CountAsync', through 'reports',", "'CountAsync' from line 56, through 'orders', given the same ShopContext by the scope,"),
+            Dbc004(2, "db", "ShopContext", "'CountAsync', through 'orders',", "'CountAsync' from line 60 on 'db', given the same ShopContext by the scope,"));
+    }
+
+    [Fact]
+    public async Task Services_with_contexts_of_their_own_in_turn_or_not_from_one_scope_are_silent()
+    {
+        await VerifyEfAsync("""
+            public sealed class OrderService(ShopContext db)
+            {
+                public Task<int> CountAsync() => db.Orders.CountAsync();
+            }
+
+            public sealed class CustomerService(ShopContext db)
+            {
+                public Task<int> CountAsync() => db.Customers.CountAsync();
+            }
+
+            public sealed class OwnContextService
+            {
+                private readonly ShopContext _db = new();
+
+                public Task<int> CountAsync() => _db.Customers.CountAsync();
+            }
+
+            public sealed class FactoryService(IDbContextFactory<ShopContext> factory)
+            {
+                public async Task<int> CountAsync()
+                {
+                    await using var db = await factory.CreateDbContextAsync();
+                    return await db.Customers.CountAsync();
+                }
+            }
+
+            public sealed class Controller(OrderService orders, OwnContextService own, FactoryService viaFactory, OrderService second)
+            {
+                public Task OwnContext() => Task.WhenAll(orders.CountAsync(), own.CountAsync());
+
+                public Task Factory() => Task.WhenAll(orders.CountAsync(), viaFactory.CountAsync());
+
+                public async Task<int> InTurn() => await orders.CountAsync() + await own.CountAsync();
+
+                public Task Handed(OrderService a, CustomerService b) => Task.WhenAll(a.CountAsync(), b.CountAsync());
+
+                public Task Made() => Task.WhenAll(orders.CountAsync(), new OrderService(new ShopContext()).CountAsync());
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Services_of_a_context_registered_transient_each_get_their_own()
+    {
+        await VerifyEfAsync("""
+            public sealed class OrderService(ShopContext db)
+            {
+                public Task<int> CountAsync() => db.Orders.CountAsync();
+            }
+
+            public sealed class CustomerService(ShopContext db)
+            {
+                public Task<int> CountAsync() => db.Customers.CountAsync();
+            }
+
+            public sealed class Controller(OrderService orders, CustomerService customers)
+            {
+                public Task Both() => Task.WhenAll(orders.CountAsync(), customers.CountAsync());
+            }
+
+            public static class Startup
+            {
+                public static void Configure(Microsoft.Extensions.DependencyInjection.IServiceCollection services)
+                    => Microsoft.Extensions.DependencyInjection.EntityFrameworkServiceCollectionExtensions.AddDbContext<ShopContext>(
+                        services, options => { }, Microsoft.Extensions.DependencyInjection.ServiceLifetime.Transient);
+            }
+            """);
+    }
+
+    [Fact]
     public async Task Helpers_awaited_in_turn_guarded_on_their_own_context_or_out_of_sight_are_silent()
     {
         await VerifyEfAsync("""
