@@ -146,6 +146,27 @@ internal sealed class CaptureReach
     }
 
     /// <summary>
+    /// The names of the classes whose declarations name <paramref name="baseName"/> among their bases: the classes that
+    /// may implement an interface of that name, read from the same per-file shapes, without binding.
+    /// </summary>
+    public static HashSet<string> ClassesNaming(IEnumerable<SyntaxTree> trees, string baseName)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var tree in trees)
+        {
+            foreach (var shape in ShapeCache.GetValue(tree, ReadShapes))
+            {
+                if (shape.Bases.Contains(baseName))
+                {
+                    names.Add(shape.Name);
+                }
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>
     /// True when one of <paramref name="mentioned"/> is a database type's name, or a name that leads to one: what a
     /// registration must mention to register, build or resolve a database object.
     /// </summary>

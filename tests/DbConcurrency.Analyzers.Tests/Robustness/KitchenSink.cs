@@ -197,6 +197,19 @@ internal static class KitchenSink
             private Task<int> CountOneAsync(int id) => db.Orders.CountAsync(o => o.Id == id);
 
             private Task<int> CountAllAsync() => CountOneAsync(0);
+
+            public Task Scoped() => Task.WhenAll(orders.All(), db.Orders.CountAsync());
+        }
+
+        public sealed class Summary(IOrders orders, ShopContext db)
+        {
+            public Task Both() => Task.WhenAll(orders.All(), db.Orders.CountAsync());
+
+            public Task<List<Order>> Twice()
+            {
+                var first = orders.All();
+                return orders.All();
+            }
         }
 
         public static class Startup

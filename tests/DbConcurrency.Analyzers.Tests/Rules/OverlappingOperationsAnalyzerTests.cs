@@ -327,6 +327,98 @@ public class OverlappingOperationsAnalyzerTests
     }
 
     [Fact]
+    public async Task A_service_called_through_its_interface_runs_the_one_implementation_of_the_compilation()
+    {
+        await VerifyEfAsync("""
+            public interface IOrderService
+            {
+                Task<int> CountAsync();
+
+                Task<List<Order>> ListAsync();
+            }
+
+            public interface ICustomerService
+            {
+                Task<int> CountAsync();
+            }
+
+            public sealed class OrderService(ShopContext db) : IOrderService
+            {
+                public Task<int> CountAsync() => db.Orders.CountAsync();
+
+                public Task<List<Order>> ListAsync() => db.Orders.ToListAsync();
+            }
+
+            public sealed class CustomerService(ShopContext db) : ICustomerService
+            {
+                Task<int> ICustomerService.CountAsync() => db.Customers.CountAsync();
+            }
+
+            public sealed class Report(IOrderService orders, ICustomerService customers)
+            {
+                public async Task<int> Build()
+                {
+                    var count = orders.CountAsync();
+                    var list = await orders.{|#0:ListAsync|}();
+                    return await count + list.Count;
+                }
+
+                public Task Both() => Task.WhenAll(orders.CountAsync(), customers.{|#1:CountAsync|}());
+            }
+            """,
+            Dbc004(0, "orders", "IOrderService", "'ListAsync', which uses its 'db' (ShopContext),", "'CountAsync' from line 51"),
+            Dbc004(1, "db", "ShopContext", "'CountAsync', through 'customers',", "'CountAsync' from line 56, through 'orders', given the same ShopContext by the scope,"));
+    }
+
+    [Fact]
+    public async Task A_service_called_through_an_interface_with_several_or_virtual_implementations_is_silent()
+    {
+        await VerifyEfAsync("""
+            public interface IOrderService
+            {
+                Task<int> CountAsync();
+            }
+
+            public interface ICustomerService
+            {
+                Task<int> CountAsync();
+            }
+
+            public sealed class OrderService(ShopContext db) : IOrderService
+            {
+                public Task<int> CountAsync() => db.Orders.CountAsync();
+            }
+
+            public sealed class CachedOrderService(OrderService inner) : IOrderService
+            {
+                private int? _count;
+
+                public async Task<int> CountAsync() => _count ??= await inner.CountAsync();
+            }
+
+            public class CustomerService(ShopContext db) : ICustomerService
+            {
+                public virtual Task<int> CountAsync() => db.Customers.CountAsync();
+            }
+
+            public sealed class Report(IOrderService orders, ICustomerService customers)
+            {
+                public async Task<int> Twice()
+                {
+                    var first = orders.CountAsync();
+                    return await orders.CountAsync() + await first;
+                }
+
+                public async Task<int> Virtual()
+                {
+                    var first = customers.CountAsync();
+                    return await customers.CountAsync() + await first;
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task Services_with_contexts_of_their_own_in_turn_or_not_from_one_scope_are_silent()
     {
         await VerifyEfAsync("""
