@@ -21,11 +21,12 @@ internal sealed class HelperOperations
     private readonly SemanticModels _models;
     private readonly GuardApis _guards;
     private readonly ConcurrentDictionary<IMethodSymbol, Member> _byMethod = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<INamedTypeSymbol, INamedTypeSymbol?> _implementations = new(SymbolEqualityComparer.Default);
+    private readonly SourceImplementations _implementations;
 
-    public HelperOperations(SemanticModels models, GuardApis guards)
+    public HelperOperations(SemanticModels models, GuardApis guards, SourceImplementations implementations)
     {
         _models = models;
+        _implementations = implementations;
         _guards = guards;
     }
 
@@ -38,11 +39,8 @@ internal sealed class HelperOperations
         => invocation.TargetMethod is { IsStatic: false, MethodKind: MethodKind.Ordinary } method
            && Awaits.IsTaskLike(method.ReturnType)
            && (method.ContainingType.TypeKind == TypeKind.Class
-               ? IsOwnBody(method)
+               ? SourceImplementations.IsOwnBody(method)
                : method.ContainingType is { TypeKind: TypeKind.Interface, IsGenericType: false } && method.IsAbstract && method.ContainingType.DeclaringSyntaxReferences.Length > 0);
-
-    private static bool IsOwnBody(IMethodSymbol method)
-        => method is { IsAbstract: false, IsVirtual: false, IsOverride: false } && method.DeclaringSyntaxReferences.Length == 1;
 
     /// <summary>
     /// The instance member (field, auto-property, primary constructor parameter) of <paramref name="invocation"/>'s
@@ -61,7 +59,7 @@ internal sealed class HelperOperations
         if (method.ContainingType.TypeKind == TypeKind.Interface)
         {
             // orders.CountAsync() on an IOrderService: the body that runs is its one implementation's.
-            if (ImplementationOf(method, cancellationToken) is not { } implementation)
+            if (_implementations.MethodFor(method, cancellationToken) is not { } implementation)
             {
                 return false;
             }
@@ -85,62 +83,6 @@ internal sealed class HelperOperations
         member = found.Symbol;
         memberType = found.Type!;
         return true;
-    }
-
-    /// <summary>
-    /// The method that runs for <paramref name="method"/> of an interface when one class of the compilation implements the
-    /// interface (the one the container builds); null when none does, or several do (a decorator, a second store), or
-    /// the implementation is virtual.
-    /// </summary>
-    private IMethodSymbol? ImplementationOf(IMethodSymbol method, CancellationToken cancellationToken)
-    {
-        var contract = method.ContainingType;
-        if (!_implementations.TryGetValue(contract, out var implementation))
-        {
-            implementation = _implementations.GetOrAdd(contract, FindOnlyImplementation(contract, cancellationToken));
-        }
-
-        return implementation?.FindImplementationForInterfaceMember(method) is IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation } body
-               && IsOwnBody(body)
-            ? body
-            : null;
-    }
-
-    private INamedTypeSymbol? FindOnlyImplementation(INamedTypeSymbol contract, CancellationToken cancellationToken)
-    {
-        INamedTypeSymbol? only = null;
-        foreach (var name in CaptureReach.ClassesNaming(_models.Compilation.SyntaxTrees, contract.Name))
-        {
-            foreach (var symbol in _models.Compilation.GetSymbolsWithName(name, SymbolFilter.Type, cancellationToken))
-            {
-                if (symbol is INamedTypeSymbol { TypeKind: TypeKind.Class, IsAbstract: false } candidate
-                    && !SymbolEqualityComparer.Default.Equals(candidate, only)
-                    && Implements(candidate, contract))
-                {
-                    if (only is not null)
-                    {
-                        return null;
-                    }
-
-                    only = candidate;
-                }
-            }
-        }
-
-        return only;
-    }
-
-    private static bool Implements(INamedTypeSymbol type, INamedTypeSymbol contract)
-    {
-        foreach (var implemented in type.AllInterfaces)
-        {
-            if (SymbolEqualityComparer.Default.Equals(implemented, contract))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private Member Search(IMethodSymbol method, SemanticModel? model, DatabaseTypes types, int depth, CancellationToken cancellationToken)

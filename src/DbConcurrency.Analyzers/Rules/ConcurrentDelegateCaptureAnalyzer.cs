@@ -41,15 +41,16 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
 
             // Method groups and helpers may be declared in another part of a partial class.
             var models = new SemanticModels(start.Compilation);
+            var implementations = new SourceImplementations(start.Compilation);
             start.RegisterOperationAction(
-                operation => Analyze(operation, apis, catalog, guards, models),
+                operation => Analyze(operation, apis, catalog, guards, models, implementations),
                 OperationKind.Invocation,
                 OperationKind.ObjectCreation,
                 OperationKind.EventAssignment);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, ConcurrentApis apis, DatabaseTypeCatalog catalog, GuardApis guards, SemanticModels models)
+    private static void Analyze(OperationAnalysisContext context, ConcurrentApis apis, DatabaseTypeCatalog catalog, GuardApis guards, SemanticModels models, SourceImplementations implementations)
     {
         var delegates = apis.DelegatesOf(context.Operation, context.CancellationToken);
         var tree = context.Operation.Syntax.SyntaxTree;
@@ -64,7 +65,7 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
         {
             if (DelegateBody.TryFind(concurrent.Value, models, out var body))
             {
-                var walk = new Walk(context, catalog, types, guards, models, concurrent.Description, body, context.ContainingSymbol.ContainingType, quiet);
+                var walk = new Walk(context, catalog, types, guards, models, implementations, concurrent.Description, body, context.ContainingSymbol.ContainingType, quiet);
                 walk.Visit(body.Operation, via: null, own: null, depth: MaxCallDepth);
             }
         }
@@ -117,6 +118,7 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
         private readonly TextSpan _span;
         private readonly SyntaxTree _tree;
         private readonly SemanticModels _models;
+        private readonly SourceImplementations _implementations;
         private readonly IOperation? _through;
         private readonly string? _throughName;
         private readonly INamedTypeSymbol? _type;
@@ -124,9 +126,10 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
         private readonly HashSet<IMethodSymbol> _visited = new(SymbolEqualityComparer.Default);
         private readonly (IOperation Scope, TextSpan Window)? _quiet;
 
-        public Walk(OperationAnalysisContext context, DatabaseTypeCatalog catalog, DatabaseTypes types, GuardApis guards, SemanticModels models, string description, DelegateBody body, INamedTypeSymbol? type, (IOperation Scope, TextSpan Window)? quiet)
+        public Walk(OperationAnalysisContext context, DatabaseTypeCatalog catalog, DatabaseTypes types, GuardApis guards, SemanticModels models, SourceImplementations implementations, string description, DelegateBody body, INamedTypeSymbol? type, (IOperation Scope, TextSpan Window)? quiet)
         {
             _models = models;
+            _implementations = implementations;
             _tree = body.Operation.Syntax.SyntaxTree;
             _through = body.Through;
             _throughName = body.ThroughName;
@@ -184,11 +187,11 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
                     // `row => _orders.Import(row)`: a service every run shares (a field, a parameter, a local from outside)
                     // whose method uses the database object it holds: every run uses that one object.
                     case IInvocationOperation { Instance: { } instance } invocation when depth > 0
-                        && IsSharedServiceMethod(invocation.TargetMethod)
+                        && SharedServiceMethod(invocation.TargetMethod) is { } service
                         && SharedHolder(instance, via, own) is { } holder
                         && !_types.TryClassify(instance.Type, out _):
-                        if (_visited.Add(invocation.TargetMethod.OriginalDefinition)
-                            && DelegateBody.TryFindMethodBody(invocation.TargetMethod, invocation.SemanticModel, _models, out var held))
+                        if (_visited.Add(service.OriginalDefinition)
+                            && DelegateBody.TryFindMethodBody(service, invocation.SemanticModel, _models, out var held))
                         {
                             Visit(held, via ?? new Via(invocation, holder.Name + "." + invocation.TargetMethod.Name), own: null, depth - 1);
                         }
@@ -315,12 +318,22 @@ public sealed class ConcurrentDelegateCaptureAnalyzer : DiagnosticAnalyzer
             return false;
         }
 
-        /// <summary>An instance method of another class written in this compilation, whose body is the one that runs.</summary>
-        private bool IsSharedServiceMethod(IMethodSymbol method)
-            => method is { MethodKind: MethodKind.Ordinary, IsStatic: false, IsAbstract: false, IsVirtual: false, IsOverride: false }
-               && method.ContainingType is { TypeKind: TypeKind.Class } containing
-               && !SymbolEqualityComparer.Default.Equals(containing.OriginalDefinition, _type?.OriginalDefinition)
-               && method.DeclaringSyntaxReferences.Length == 1;
+        /// <summary>
+        /// The instance method of another class written in this compilation whose body runs for <paramref name="method"/>:
+        /// the method itself, or for an interface's, its one implementation's (<see cref="SourceImplementations"/>).
+        /// </summary>
+        private IMethodSymbol? SharedServiceMethod(IMethodSymbol method)
+        {
+            if (method is not { MethodKind: MethodKind.Ordinary, IsStatic: false })
+            {
+                return null;
+            }
+
+            var body = method.ContainingType.TypeKind == TypeKind.Interface
+                ? _implementations.MethodFor(method.OriginalDefinition, _context.CancellationToken)
+                : method.ContainingType.TypeKind == TypeKind.Class && SourceImplementations.IsOwnBody(method) ? method : null;
+            return body is not null && !SymbolEqualityComparer.Default.Equals(body.ContainingType.OriginalDefinition, _type?.OriginalDefinition) ? body : null;
+        }
 
         /// <summary>
         /// The field, auto-property, primary constructor parameter, or (in the delegate's own code) local or parameter from

@@ -36,7 +36,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         DatabaseTypeCatalog.RegisterCompilationStart(context, (start, catalog) =>
         {
             var models = new SemanticModels(start.Compilation);
-            var helpers = new HelperOperations(models, GuardApis.Create(start.Compilation));
+            var helpers = new HelperOperations(models, GuardApis.Create(start.Compilation), new SourceImplementations(start.Compilation));
             var sharing = new ScopeSharing(models);
 
             // Most bodies start no asynchronous database operation: the driver's own walk finds the ones that

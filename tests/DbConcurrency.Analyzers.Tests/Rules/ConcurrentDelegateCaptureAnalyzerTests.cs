@@ -246,6 +246,39 @@ public class ConcurrentDelegateCaptureAnalyzerTests
     }
 
     [Fact]
+    public async Task A_service_injected_by_its_interface_runs_the_one_implementation_of_the_compilation()
+    {
+        await VerifySqliteAsync("""
+            public interface IRowStore { void Insert(int row); }
+
+            public interface IAuditStore { void Write(int row); }
+
+            public sealed class RowStore(SqliteConnection connection) : IRowStore
+            {
+                public void Insert(int row) => connection.Execute("insert into rows values (@row)", new { row });
+            }
+
+            public sealed class AuditStore(SqliteConnection connection) : IAuditStore
+            {
+                public void Write(int row) => connection.Execute("insert into audit values (@row)", new { row });
+            }
+
+            public sealed class NullAuditStore : IAuditStore
+            {
+                public void Write(int row) { }
+            }
+
+            public sealed class Importer(IRowStore rows, IAuditStore audit)
+            {
+                public void Import(int[] items) => Parallel.ForEach(items, item => {|#0:rows.Insert(item)|});
+
+                public void Audit(int[] items) => Parallel.ForEach(items, item => audit.Write(item));
+            }
+            """,
+            Dbc003(0, "connection", "SqliteConnection", "used, through 'rows.Insert', by", "a Parallel.ForEach body"));
+    }
+
+    [Fact]
     public async Task Delegates_stored_in_a_local_before_they_are_started_are_followed()
     {
         await VerifySqliteAsync("""
