@@ -146,24 +146,29 @@ internal sealed class CaptureReach
     }
 
     /// <summary>
-    /// The names of the classes whose declarations name <paramref name="baseName"/> among their bases: the classes that
-    /// may implement an interface of that name, read from the same per-file shapes, without binding.
+    /// The names of the classes of <paramref name="trees"/> by each name their declarations list among their bases: the
+    /// classes that may implement an interface of that name, read from the same per-file shapes, without binding.
     /// </summary>
-    public static HashSet<string> ClassesNaming(IEnumerable<SyntaxTree> trees, string baseName)
+    public static Dictionary<string, HashSet<string>> ClassesByBaseName(IEnumerable<SyntaxTree> trees)
     {
-        var names = new HashSet<string>(StringComparer.Ordinal);
+        var byBase = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var tree in trees)
         {
             foreach (var shape in ShapeCache.GetValue(tree, ReadShapes))
             {
-                if (shape.Bases.Contains(baseName))
+                foreach (var baseName in shape.Bases)
                 {
-                    names.Add(shape.Name);
+                    if (!byBase.TryGetValue(baseName, out var classes))
+                    {
+                        byBase[baseName] = classes = new HashSet<string>(StringComparer.Ordinal);
+                    }
+
+                    classes.Add(shape.Name);
                 }
             }
         }
 
-        return names;
+        return byBase;
     }
 
     /// <summary>
