@@ -324,7 +324,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                     // A service this instance was given, on a context its own constructor was given: the scope gave both the same.
                     if (HeldByInstance.Read(receiver, _context.CancellationToken) is { } held && _sharing.IsGivenByConstructor(held, _context.CancellationToken))
                     {
-                        scope = ScopeOf(member, memberType, through: holder.Name, helper: false);
+                        scope = ScopeOf(member, memberType, through: holder.Name, helper: false, service: holderType);
                     }
 
                     return true;
@@ -386,7 +386,9 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         /// The context <paramref name="member"/> holds when a constructor gave it, so that another service given one by the same
         /// scope holds the same instance; null for anything else (a context a type makes, a connection, a local).
         /// </summary>
-        private ScopeUse? ScopeOf(ISymbol member, ITypeSymbol type, string? through, bool helper)
+        /// <param name="service">The type of the service the operation runs through, when it does: <c>Repository&lt;Order&gt;</c> and
+        /// <c>Repository&lt;Customer&gt;</c> are two services of one class, each given the context.</param>
+        private ScopeUse? ScopeOf(ISymbol member, ITypeSymbol type, string? through, bool helper, ITypeSymbol? service = null)
         {
             var owner = member is IParameterSymbol { ContainingSymbol: IMethodSymbol constructor } ? constructor.ContainingType : member.ContainingType;
             if (owner is null
@@ -399,7 +401,8 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                 return null;
             }
 
-            return new ScopeUse(type, member, owner.OriginalDefinition, through, helper);
+            var keeper = service is INamedTypeSymbol { TypeKind: TypeKind.Class } constructed ? constructed : owner.OriginalDefinition;
+            return new ScopeUse(type, member, keeper, through, helper);
         }
 
         /// <summary>
@@ -562,7 +565,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             /// <summary>The member the context is kept in: this type's own, or the service's.</summary>
             public ISymbol Member { get; }
 
-            /// <summary>The type that keeps <see cref="Member"/>.</summary>
+            /// <summary>The type that keeps <see cref="Member"/>: the service's own, constructed (<c>Repository&lt;Order&gt;</c>), when known.</summary>
             public INamedTypeSymbol Owner { get; }
 
             /// <summary>The service the operation runs through (<c>orders</c> in <c>orders.GetAsync()</c>); null on this instance.</summary>

@@ -419,6 +419,23 @@ public class OverlappingOperationsAnalyzerTests
     }
 
     [Fact]
+    public async Task Two_repositories_of_one_generic_class_are_two_services_on_the_scope_context()
+    {
+        await VerifyEfAsync("""
+            public sealed class Repository<T>(ShopContext db) where T : class
+            {
+                public Task<List<T>> AllAsync() => db.Set<T>().ToListAsync();
+            }
+
+            public sealed class Overview(Repository<Order> orders, Repository<Customer> customers)
+            {
+                public Task Both() => Task.WhenAll(orders.AllAsync(), customers.{|#0:AllAsync|}());
+            }
+            """,
+            Dbc004(0, "db", "ShopContext", "'AllAsync', through 'customers',", "'AllAsync' from line 30, through 'orders', given the same ShopContext by the scope,"));
+    }
+
+    [Fact]
     public async Task Services_with_contexts_of_their_own_in_turn_or_not_from_one_scope_are_silent()
     {
         await VerifyEfAsync("""
