@@ -27,7 +27,7 @@ internal readonly struct DatabaseMember
     /// <summary>The member's declared type: the object, or the collection, task or lazy that holds it.</summary>
     public ITypeSymbol Type { get; }
 
-    /// <summary>"field" or "property", as messages say it.</summary>
+    /// <summary>"field", "property" or "parameter" (a primary constructor's), as messages say it.</summary>
     public string Kind { get; }
 
     public DatabaseObjectMatch Match { get; }
@@ -114,6 +114,39 @@ internal readonly struct DatabaseMember
         }
 
         return members?.ToImmutable() ?? ImmutableArray<DatabaseMember>.Empty;
+    }
+
+    /// <summary>
+    /// The parameters of <paramref name="type"/>'s primary constructor that are, or hold, a database object: in
+    /// <c>class Counter(SqliteConnection connection)</c> every member's <c>connection</c> is the one instance's, as a
+    /// field would be. A record's are its properties', which <see cref="DeclaredIn"/> reads.
+    /// </summary>
+    public static ImmutableArray<DatabaseMember> PrimaryConstructorParameters(INamedTypeSymbol type, DatabaseTypeCatalog catalog, CancellationToken cancellationToken)
+    {
+        if (type.IsRecord || type.TypeKind != TypeKind.Class)
+        {
+            return ImmutableArray<DatabaseMember>.Empty;
+        }
+
+        ImmutableArray<DatabaseMember>.Builder? parameters = null;
+        foreach (var constructor in type.InstanceConstructors)
+        {
+            if (constructor.Parameters.IsEmpty || !DependencyInjectionApis.IsPrimaryConstructor(constructor, cancellationToken))
+            {
+                continue;
+            }
+
+            var types = catalog.For(constructor.Locations.Length > 0 ? constructor.Locations[0].SourceTree : null);
+            foreach (var parameter in constructor.Parameters)
+            {
+                if (parameter.Locations.Length > 0 && types.TryClassify(parameter.Type, out var match))
+                {
+                    (parameters ??= ImmutableArray.CreateBuilder<DatabaseMember>()).Add(new DatabaseMember(parameter, parameter.Type, "parameter", match));
+                }
+            }
+        }
+
+        return parameters?.ToImmutable() ?? ImmutableArray<DatabaseMember>.Empty;
     }
 
     /// <summary>

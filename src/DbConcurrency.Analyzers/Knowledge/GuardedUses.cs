@@ -47,6 +47,7 @@ internal sealed class GuardedUses
     private static readonly ImmutableArray<OperationKind> ObservedKinds = ImmutableArray.Create(
         OperationKind.FieldReference,
         OperationKind.PropertyReference,
+        OperationKind.ParameterReference,
         OperationKind.Invocation,
         OperationKind.MethodReference);
 
@@ -145,6 +146,11 @@ internal sealed class GuardedUses
                 break;
             case IPropertyReferenceOperation reference:
                 RecordUse(operation, containingSymbol, reference.Property.OriginalDefinition);
+                break;
+
+            // A primary constructor's parameter, kept by the instance for every member.
+            case IParameterReferenceOperation { Parameter.ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } } reference:
+                RecordUse(operation, containingSymbol, reference.Parameter);
                 break;
             case IInvocationOperation invocation when IsPrivateHelper(invocation.TargetMethod):
                 RecordCall(operation, containingSymbol, invocation.TargetMethod.OriginalDefinition, asDelegate: false);

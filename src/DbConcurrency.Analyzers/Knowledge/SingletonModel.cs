@@ -352,7 +352,7 @@ internal sealed class SingletonModel
         // What the constructor stores where, and which members one guard protects, takes a walk of the type's
         // bodies: only a type that keeps a database object in a field of its own needs it.
         var members = DatabaseMember.DeclaredIn(type, _catalog, staticOnly: false);
-        var hasInstanceMembers = false;
+        var hasInstanceMembers = !DatabaseMember.PrimaryConstructorParameters(type, _catalog, cancellationToken).IsEmpty;
         foreach (var member in members)
         {
             hasInstanceMembers |= !member.Symbol.IsStatic;
@@ -369,7 +369,8 @@ internal sealed class SingletonModel
             foreach (var parameter in constructor.Parameters)
             {
                 if (TryResolve(parameter.Type, depth, types, cancellationToken, out var objectType, out var chain)
-                    && facts?.StoredOnlyInGuardedMembers(parameter) != true)
+                    && facts?.StoredOnlyInGuardedMembers(parameter) != true
+                    && facts?.Guarded.Contains(parameter) != true)
                 {
                     builder.Add(new Capture(parameter, parameter.Type, objectType, chain));
                 }
@@ -884,10 +885,11 @@ internal sealed class SingletonModel
                 facts.RecordPositionalProperties(type, cancellationToken);
             }
 
+            // A primary constructor's parameter is as private as a private field: only the type's own members see it.
             var privateMembers = ImmutableArray.CreateBuilder<ISymbol>();
-            foreach (var member in DatabaseMember.DeclaredIn(type, _catalog, staticOnly: false))
+            foreach (var member in DatabaseMember.DeclaredIn(type, _catalog, staticOnly: false).AddRange(DatabaseMember.PrimaryConstructorParameters(type, _catalog, cancellationToken)))
             {
-                if (!member.Symbol.IsStatic && member.Symbol.DeclaredAccessibility == Accessibility.Private)
+                if (!member.Symbol.IsStatic && member.Symbol.DeclaredAccessibility is Accessibility.Private or Accessibility.NotApplicable)
                 {
                     privateMembers.Add(member.Symbol);
                 }

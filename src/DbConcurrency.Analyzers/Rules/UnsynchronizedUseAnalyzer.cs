@@ -38,7 +38,7 @@ public sealed class UnsynchronizedUseAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var members = DatabaseMember.DeclaredIn(type, catalog, staticOnly: false);
+        var members = DatabaseMember.DeclaredIn(type, catalog, staticOnly: false).AddRange(DatabaseMember.PrimaryConstructorParameters(type, catalog, context.CancellationToken));
         if (members.IsEmpty)
         {
             return;

@@ -201,6 +201,15 @@ internal static class KitchenSink
             public Task Scoped() => Task.WhenAll(orders.All(), db.Orders.CountAsync());
         }
 
+        public sealed class Tally(SqliteConnection connection)
+        {
+            private readonly object _gate = new();
+
+            public void Bump() { lock (_gate) connection.Execute("update tally set value = value + 1"); }
+
+            public long Read() => connection.ExecuteScalar<long>("select value from tally");
+        }
+
         public sealed class Summary(IOrders orders, ShopContext db)
         {
             public Task Both() => Task.WhenAll(orders.All(), db.Orders.CountAsync());

@@ -818,6 +818,50 @@ public class SingletonDatabaseObjectAnalyzerTests
     }
 
     [Fact]
+    public async Task A_primary_constructor_parameter_every_use_of_which_holds_one_guard_is_shared_under_it()
+    {
+        await VerifyAsync("""
+            public sealed class Sequence(NpgsqlConnection connection)
+            {
+                private readonly object _gate = new();
+
+                public void Open()
+                {
+                    lock (_gate) connection.Open();
+                }
+
+                public void Close()
+                {
+                    lock (_gate) connection.Close();
+                }
+            }
+
+            public sealed class LooseSequence(NpgsqlConnection {|#0:connection|})
+            {
+                private readonly object _gate = new();
+
+                public void Open()
+                {
+                    lock (_gate) connection.Open();
+                }
+
+                public void Close() => connection.Close();
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddSingleton<Sequence>();
+                    services.{|#1:AddSingleton<LooseSequence>|}();
+                }
+            }
+            """,
+            Dbc002(0, "Parameter 'connection' (NpgsqlConnection) of singleton 'LooseSequence'", "NpgsqlConnection", "LooseSequence (singleton) → NpgsqlConnection (connection)"),
+            Dbc002(1, "This AddSingleton registration", "NpgsqlConnection", "LooseSequence (singleton) → NpgsqlConnection (connection)"));
+    }
+
+    [Fact]
     public async Task Singleton_with_one_unguarded_use_is_reported()
     {
         await VerifyAsync("""

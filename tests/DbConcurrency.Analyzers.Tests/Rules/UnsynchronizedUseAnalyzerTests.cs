@@ -47,6 +47,53 @@ public class UnsynchronizedUseAnalyzerTests
     }
 
     [Fact]
+    public async Task A_primary_constructor_parameter_is_watched_as_a_field_is()
+    {
+        // Kept by the instance for every member: the same object every caller of every method uses.
+        await Verify.VerifyAsync(ReferenceSets.SqliteDapper, """
+            using Dapper;
+            using Microsoft.Data.Sqlite;
+
+            public class Store(SqliteConnection connection)
+            {
+                public SqliteConnection Connection => connection;
+            }
+
+            public sealed class Counter(SqliteConnection connection) : Store(connection)
+            {
+                private readonly object _gate = new();
+                private readonly string _name = connection.Database;
+
+                public void Increment()
+                {
+                    lock (_gate)
+                    {
+                        connection.Execute("update counter set value = value + 1");
+                    }
+                }
+
+                public long Read() => {|#0:connection|}.ExecuteScalar<long>("select value from counter");
+            }
+
+            public sealed class Guarded(SqliteConnection connection)
+            {
+                private readonly object _gate = new();
+
+                public void Increment()
+                {
+                    lock (_gate) connection.Execute("update counter set value = value + 1");
+                }
+
+                public long Read()
+                {
+                    lock (_gate) return connection.ExecuteScalar<long>("select value from counter");
+                }
+            }
+            """,
+            Dbc005(0, "connection", "SqliteConnection", Without, "the lock on _gate"));
+    }
+
+    [Fact]
     public async Task Guard_taken_in_another_part_of_a_partial_class_counts()
     {
         // The rule reads a type only when its declarations name a guard: every part is one of them.

@@ -52,6 +52,51 @@ public class UnsynchronizedUseCodeFixTests
     }
 
     [Fact]
+    public async Task A_primary_constructor_parameter_use_is_wrapped_in_the_lock()
+    {
+        await Verify.VerifyFixAsync(ReferenceSets.SqliteDapper, """
+            using Dapper;
+            using Microsoft.Data.Sqlite;
+
+            public sealed class Counter(SqliteConnection connection)
+            {
+                private readonly object _gate = new();
+
+                public void Increment()
+                {
+                    lock (_gate) connection.Execute("update counter set value = value + 1");
+                }
+
+                public void Reset()
+                {
+                    [|connection|].Execute("update counter set value = 0");
+                }
+            }
+            """, """
+            using Dapper;
+            using Microsoft.Data.Sqlite;
+
+            public sealed class Counter(SqliteConnection connection)
+            {
+                private readonly object _gate = new();
+
+                public void Increment()
+                {
+                    lock (_gate) connection.Execute("update counter set value = value + 1");
+                }
+
+                public void Reset()
+                {
+                    lock (_gate)
+                    {
+                        connection.Execute("update counter set value = 0");
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task Statements_that_use_a_local_declared_in_the_wrapped_one_are_wrapped_too()
     {
         await Verify.VerifyFixAsync(ReferenceSets.Sqlite8, """
