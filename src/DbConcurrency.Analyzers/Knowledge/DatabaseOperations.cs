@@ -132,9 +132,10 @@ internal static class DatabaseOperations
     }
 
     // Calls on the object that do not use it: making a command or parameter, disposing, object plumbing.
+    // Set<T>() hands back the context's set, as the Orders property does: the query built on it is the operation.
     private static readonly HashSet<string> Harmless = new()
     {
-        "CreateCommand", "CreateParameter", "CreateBatch", "Dispose", "DisposeAsync", "GetType", "ToString", "GetHashCode", "Equals",
+        "CreateCommand", "CreateParameter", "CreateBatch", "Dispose", "DisposeAsync", "GetType", "ToString", "GetHashCode", "Equals", "Set",
     };
 
     private static bool DeclaredOnDatabaseType(IMethodSymbol method, DatabaseTypes types)

@@ -204,6 +204,26 @@ public class OverlappingOperationsAnalyzerTests
     }
 
     [Fact]
+    public async Task A_set_taken_with_Set_of_T_is_part_of_the_query_not_an_operation_of_its_own()
+    {
+        await VerifyEfAsync("""
+            public static class Counts
+            {
+                public static Task Both(ShopContext db)
+                    => Task.WhenAll(db.Set<Order>().CountAsync(), db.Set<Customer>().{|#0:CountAsync|}());
+
+                public static async Task<int> Kept(ShopContext db)
+                {
+                    var orders = db.Set<Order>().CountAsync();
+                    var set = db.Set<Customer>();
+                    return await orders + await set.CountAsync();
+                }
+            }
+            """,
+            Dbc004(0, "db", "ShopContext", "'CountAsync'", "'CountAsync' from line 26"));
+    }
+
+    [Fact]
     public async Task Helpers_that_run_an_operation_on_the_instance_context_overlap_like_the_operation()
     {
         // The shape behind most "A second operation was started on this context instance": two methods of the
