@@ -139,7 +139,7 @@ internal readonly struct DatabaseMember
             var types = catalog.For(constructor.Locations.Length > 0 ? constructor.Locations[0].SourceTree : null);
             foreach (var parameter in constructor.Parameters)
             {
-                if (parameter.Locations.Length > 0 && types.TryClassify(parameter.Type, out var match))
+                if (parameter.Locations.Length > 0 && types.TryClassify(parameter.Type, out var match) && IsNamedInAMember(type, parameter, cancellationToken))
                 {
                     (parameters ??= ImmutableArray.CreateBuilder<DatabaseMember>()).Add(new DatabaseMember(parameter, parameter.Type, "parameter", match));
                 }
@@ -147,6 +147,41 @@ internal readonly struct DatabaseMember
         }
 
         return parameters?.ToImmutable() ?? ImmutableArray<DatabaseMember>.Empty;
+    }
+
+    /// <summary>
+    /// False when no method, accessor or expression-bodied property of <paramref name="type"/> names the parameter: one
+    /// used only to initialize fields (<c>_connection = connection</c>) or passed to the base is not kept, the field is.
+    /// </summary>
+    private static bool IsNamedInAMember(INamedTypeSymbol type, IParameterSymbol parameter, CancellationToken cancellationToken)
+    {
+        var name = ImmutableArray.Create(parameter.Name);
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is not TypeDeclarationSyntax declaration)
+            {
+                return true;
+            }
+
+            foreach (var member in declaration.Members)
+            {
+                var named = member switch
+                {
+                    BaseMethodDeclarationSyntax method => FunctionBody.NamesAny(method, name),
+                    PropertyDeclarationSyntax property => (property.AccessorList is { } accessors && FunctionBody.NamesAny(accessors, name))
+                                                          || (property.ExpressionBody is { } arrow && FunctionBody.NamesAny(arrow, name)),
+                    IndexerDeclarationSyntax or EventDeclarationSyntax => FunctionBody.NamesAny(member, name),
+                    _ => false,
+                };
+
+                if (named)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

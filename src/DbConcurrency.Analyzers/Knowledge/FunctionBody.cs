@@ -59,12 +59,15 @@ internal sealed class FunctionBody
     /// tokens made and no binding, so a rule can rule a body out before it builds anything for it. A name in a
     /// comment or a string passes too; what follows is exact.
     /// </summary>
-    public static bool NamesAny(IOperation root, ImmutableArray<string> names)
-    {
-        var span = root.Syntax.Span;
+    public static bool NamesAny(IOperation root, ImmutableArray<string> names) => NamesAny(root.Syntax, names);
 
-        // The whole file's string (a parsed file's own, not a copy), searched within the body's bounds.
-        var text = root.Syntax.SyntaxTree.GetText().ToString();
+    /// <summary>True when the text of <paramref name="node"/> names one of <paramref name="names"/> as a whole word (see the overload above).</summary>
+    public static bool NamesAny(SyntaxNode node, ImmutableArray<string> names)
+    {
+        var span = node.Span;
+
+        // The whole file's string (a parsed file's own, not a copy), searched within the node's bounds.
+        var text = node.SyntaxTree.GetText().ToString();
         foreach (var name in names)
         {
             // A match lies wholly within the range searched: the next search starts past it, inside the body.

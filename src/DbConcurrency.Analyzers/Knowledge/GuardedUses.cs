@@ -47,9 +47,11 @@ internal sealed class GuardedUses
     private static readonly ImmutableArray<OperationKind> ObservedKinds = ImmutableArray.Create(
         OperationKind.FieldReference,
         OperationKind.PropertyReference,
-        OperationKind.ParameterReference,
         OperationKind.Invocation,
         OperationKind.MethodReference);
+
+    // Parameter references are many: watched only in a type with a primary constructor parameter to watch.
+    private static readonly ImmutableArray<OperationKind> ObservedKindsWithParameters = ObservedKinds.Add(OperationKind.ParameterReference);
 
     private readonly INamedTypeSymbol _type;
     private readonly ImmutableArray<ISymbol> _members;
@@ -71,7 +73,13 @@ internal sealed class GuardedUses
     {
         var type = (INamedTypeSymbol)context.Symbol;
         var uses = new GuardedUses(type, members, MentionedInNestedTypes(type, members, context.CancellationToken), apis);
-        context.RegisterOperationAction(uses.Record, ObservedKinds);
+        var watchesParameters = false;
+        foreach (var member in members)
+        {
+            watchesParameters |= member is IParameterSymbol;
+        }
+
+        context.RegisterOperationAction(uses.Record, watchesParameters ? ObservedKindsWithParameters : ObservedKinds);
         return uses;
     }
 

@@ -352,7 +352,8 @@ internal sealed class SingletonModel
         // What the constructor stores where, and which members one guard protects, takes a walk of the type's
         // bodies: only a type that keeps a database object in a field of its own needs it.
         var members = DatabaseMember.DeclaredIn(type, _catalog, staticOnly: false);
-        var hasInstanceMembers = !DatabaseMember.PrimaryConstructorParameters(type, _catalog, cancellationToken).IsEmpty;
+        // A primary constructor's parameter needs the facts only to tell whether a guard covers it.
+        var hasInstanceMembers = GuardMentions.MayTakeGuard(type) && !DatabaseMember.PrimaryConstructorParameters(type, _catalog, cancellationToken).IsEmpty;
         foreach (var member in members)
         {
             hasInstanceMembers |= !member.Symbol.IsStatic;
@@ -895,7 +896,8 @@ internal sealed class SingletonModel
                 }
             }
 
-            if (privateMembers.Count > 0)
+            // No use can hold a guard in a type whose text names none.
+            if (privateMembers.Count > 0 && GuardMentions.MayTakeGuard(type))
             {
                 var members = privateMembers.ToImmutable();
                 var uses = GuardedUses.Collect(type, members, _guards, _models, cancellationToken);
