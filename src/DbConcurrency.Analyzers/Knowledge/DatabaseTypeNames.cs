@@ -48,6 +48,15 @@ internal static class DatabaseTypeNames
     public static bool IsPerThreadHolder(INamedTypeSymbol definition)
         => KnownTypes.Is(definition, "System.Threading", "ThreadLocal`1") || KnownTypes.Is(definition, "System.Threading", "AsyncLocal`1");
 
+    /// <summary>
+    /// True for the hand-off collections: <c>BlockingCollection&lt;T&gt;</c> and every
+    /// <c>IProducerConsumerCollection&lt;T&gt;</c> (<c>ConcurrentBag</c>, <c>ConcurrentQueue</c>, <c>ConcurrentStack</c>). Each
+    /// item goes to the one caller that takes it, as from a pool: what they hold is not shared by being in them.
+    /// </summary>
+    public static bool IsHandOff(INamedTypeSymbol definition)
+        => KnownTypes.Is(definition, "System.Collections.Concurrent", "BlockingCollection`1")
+           || KnownTypes.Is(definition, "System.Collections.Concurrent", "IProducerConsumerCollection`1");
+
     /// <summary>Single-value wrappers whose type arguments are the objects they hand out: Lazy, Task, ValueTask, KeyValuePair, tuples.</summary>
     public static bool IsWrapper(INamedTypeSymbol definition)
     {

@@ -189,8 +189,8 @@ internal sealed class DatabaseTypes
 
     private Definition Describe(INamedTypeSymbol definition)
     {
-        // ThreadLocal<T>, AsyncLocal<T>: each thread or flow sees its own value.
-        if (DatabaseTypeNames.IsPerThreadHolder(definition))
+        // ThreadLocal<T>, AsyncLocal<T>: each thread or flow sees its own value. A hand-off collection gives each item to one taker.
+        if (DatabaseTypeNames.IsPerThreadHolder(definition) || DatabaseTypeNames.IsHandOff(definition))
         {
             return Definition.NeverAnObject;
         }
@@ -211,7 +211,7 @@ internal sealed class DatabaseTypes
         foreach (var @interface in definition.AllInterfaces)
         {
             var interfaceDefinition = @interface.OriginalDefinition;
-            isSafe |= _safe.Contains(interfaceDefinition);
+            isSafe |= _safe.Contains(interfaceDefinition) || DatabaseTypeNames.IsHandOff(interfaceDefinition);
             if (!isUnsafe && _unsafe.TryGetValue(interfaceDefinition, out kind))
             {
                 isUnsafe = true;

@@ -189,6 +189,30 @@ public class StaticDatabaseObjectAnalyzerTests
     }
 
     [Fact]
+    public async Task Hand_off_collections_that_give_each_item_to_one_taker_are_pools_not_shared_objects()
+    {
+        // Take, use, give back: one caller holds each connection at a time, as with ObjectPool or a Channel.
+        await Verify.VerifyAsync(ReferenceSets.EfCore8, """
+            using System.Collections.Concurrent;
+            using System.Collections.Generic;
+            using System.Data.Common;
+
+            public static class Pools
+            {
+                static readonly BlockingCollection<DbConnection> Available = new();
+                static readonly ConcurrentBag<DbConnection> Bag = new();
+                static readonly ConcurrentQueue<DbCommand> Commands = new();
+                static readonly ConcurrentStack<DbConnection> Stack = new();
+                static readonly IProducerConsumerCollection<DbConnection> Any = new ConcurrentQueue<DbConnection>();
+                static readonly ConcurrentDictionary<string, DbConnection> {|#0:ByTenant|} = new();
+                static readonly Queue<DbConnection> {|#1:Plain|} = new();
+            }
+            """,
+            Dbc001(0, "ByTenant", "ConcurrentDictionary<string, DbConnection>", "field", "DbConnection"),
+            Dbc001(1, "Plain", "Queue<DbConnection>", "field", "DbConnection"));
+    }
+
+    [Fact]
     public async Task DbSet_and_constrained_type_parameter_are_reported()
     {
         await Verify.VerifyAsync(ReferenceSets.EfCore9, """
