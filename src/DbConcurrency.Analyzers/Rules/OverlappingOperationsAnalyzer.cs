@@ -431,6 +431,10 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                 case IArrayInitializerOperation { Parent: IArrayCreationOperation { Parent: IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "WhenAll" or "WhenAny" } whenAll } } }:
                     return whenAll.Syntax.Span.End;
 
+                // tasks.Add(db.Orders.FindAsync(id).AsTask()): running until the WhenAll over the list, or the end.
+                case IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "Add", Instance: ILocalReferenceOperation list } }:
+                    return Awaits.FirstWaitOf(list.Local, _body, invocation.Syntax.Span.End) ?? end;
+
                 case ISimpleAssignmentOperation { Target: IDiscardOperation }:
                 case IExpressionStatementOperation:
                 case IArgumentOperation:

@@ -605,6 +605,7 @@ public class OverlappingOperationsAnalyzerTests
                     }
 
                     await Task.WhenAll(tasks);
+                    await db.SaveChangesAsync();
                 }
 
                 public static async Task<int> Forget(ShopContext db)
@@ -615,7 +616,7 @@ public class OverlappingOperationsAnalyzerTests
             }
             """,
             Dbc004(0, "db", "ShopContext", "'FindAsync'", "the 'FindAsync' of the previous iteration"),
-            Dbc004(1, "db", "ShopContext", "'CountAsync'", "'SaveChangesAsync' from line 38"));
+            Dbc004(1, "db", "ShopContext", "'CountAsync'", "'SaveChangesAsync' from line 39"));
     }
 
     [Fact]
