@@ -608,7 +608,8 @@ internal sealed class DependencyInjectionApis
         {
             switch (operation)
             {
-                case IReturnOperation { ReturnedValue: { } returned } when built is null:
+                // The factory's own return: `_ => () => new SqlConnection(cs)` builds a delegate, not the connection its delegate makes.
+                case IReturnOperation { ReturnedValue: { } returned } when built is null && FunctionBody.RootOf(operation) == function:
                     built = WithoutConversions(returned) switch
                     {
                         IObjectCreationOperation creation => creation.Type,

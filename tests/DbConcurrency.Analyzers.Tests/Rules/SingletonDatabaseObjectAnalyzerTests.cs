@@ -439,6 +439,8 @@ public class SingletonDatabaseObjectAnalyzerTests
     [InlineData("sp => () => sp.CreateScope().ServiceProvider.GetRequiredService<AppDbContext>()")]
     [InlineData("sp => () => { var scope = sp.CreateScope(); return scope.ServiceProvider.GetRequiredService<AppDbContext>(); }")]
     [InlineData("sp => () => sp.CreateAsyncScope().ServiceProvider.GetRequiredService<AppDbContext>()")]
+    [InlineData("_ => () => new AppDbContext(new DbContextOptions<AppDbContext>())")]
+    [InlineData("_ => () => { var db = new AppDbContext(new DbContextOptions<AppDbContext>()); return db; }")]
     [InlineData("sp => { AppDbContext Make() { var scope = sp.CreateScope(); return scope.ServiceProvider.GetRequiredService<AppDbContext>(); } return Make; }")]
     public async Task A_singleton_factory_whose_delegate_makes_a_scope_per_call_is_not_reported(string factory)
     {
