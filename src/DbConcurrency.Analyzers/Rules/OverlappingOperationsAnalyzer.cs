@@ -322,9 +322,14 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                     (target, type, via) = (holder, holderType, ", which uses its '" + member.Name + "' (" + DatabaseMember.DisplayName(memberType) + "),");
 
                     // A service this instance was given, on a context its own constructor was given: the scope gave both the same.
+                    // So does a scope the body made, to every service resolved from it (scope.ServiceProvider.GetRequiredService<T>()).
                     if (HeldByInstance.Read(receiver, _context.CancellationToken) is { } held && _sharing.IsGivenByConstructor(held, _context.CancellationToken))
                     {
                         scope = ScopeOf(member, memberType, through: holder.Name, helper: false, service: holderType);
+                    }
+                    else if (receiver is ILocalReferenceOperation local && ScopeResolvedFrom(local) is { } made)
+                    {
+                        scope = ScopeOf(member, memberType, through: holder.Name, helper: false, service: holderType, made);
                     }
 
                     return true;
@@ -353,6 +358,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                     // Two members of one type given a context each are two contexts by intent (a scope would give one twice).
                     if (earlier.Scope is { } other && earlier.RunsUntil > start
                         && SymbolEqualityComparer.Default.Equals(other.Context, shared.Context)
+                        && SymbolEqualityComparer.Default.Equals(other.Made, shared.Made)
                         && !SymbolEqualityComparer.Default.Equals(other.Owner, shared.Owner)
                         && !_sharing.MayBeTransient(shared.Context, _context.CancellationToken))
                     {
@@ -379,6 +385,31 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             _started.Add(new Started(invocation, target, runsUntil, scope));
         }
 
+        /// <summary>
+        /// The scope <paramref name="service"/> was resolved from where it was declared:
+        /// <c>var orders = scope.ServiceProvider.GetRequiredService&lt;OrderService&gt;();</c> gives <c>scope</c>.
+        /// </summary>
+        private static ILocalSymbol? ScopeResolvedFrom(ILocalReferenceOperation service)
+        {
+            if (service.SemanticModel is not { } model
+                || service.Local.DeclaringSyntaxReferences.Length != 1
+                || service.Local.DeclaringSyntaxReferences[0] is not { } reference
+                || reference.SyntaxTree != model.SyntaxTree
+                || reference.GetSyntax() is not VariableDeclaratorSyntax { Initializer.Value: { } value }
+                || FunctionBody.Unwrap(model.GetOperation(value)!) is not IInvocationOperation resolve
+                || !DependencyInjectionApis.IsResolveName(resolve.TargetMethod.Name))
+            {
+                return null;
+            }
+
+            var provider = resolve.TargetMethod.IsExtensionMethod
+                ? resolve.Arguments.Length > 0 ? resolve.Arguments[0].Value : null
+                : resolve.Instance;
+            return provider is not null && FunctionBody.Unwrap(provider) is IPropertyReferenceOperation { Property.Name: "ServiceProvider", Instance: ILocalReferenceOperation scope }
+                ? scope.Local
+                : null;
+        }
+
         private static string LineOf(IOperation operation)
             => (operation.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1).ToString(CultureInfo.InvariantCulture);
 
@@ -388,7 +419,8 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         /// </summary>
         /// <param name="service">The type of the service the operation runs through, when it does: <c>Repository&lt;Order&gt;</c> and
         /// <c>Repository&lt;Customer&gt;</c> are two services of one class, each given the context.</param>
-        private ScopeUse? ScopeOf(ISymbol member, ITypeSymbol type, string? through, bool helper, ITypeSymbol? service = null)
+        /// <param name="made">The scope local the service was resolved from; null for this instance's own scope.</param>
+        private ScopeUse? ScopeOf(ISymbol member, ITypeSymbol type, string? through, bool helper, ITypeSymbol? service = null, ILocalSymbol? made = null)
         {
             var owner = member is IParameterSymbol { ContainingSymbol: IMethodSymbol constructor } ? constructor.ContainingType : member.ContainingType;
             if (owner is null
@@ -402,7 +434,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             }
 
             var keeper = service is INamedTypeSymbol { TypeKind: TypeKind.Class } constructed ? constructed : owner.OriginalDefinition;
-            return new ScopeUse(type, member, keeper, through, helper);
+            return new ScopeUse(type, member, keeper, through, helper, made);
         }
 
         /// <summary>
@@ -555,8 +587,9 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         /// <summary>An operation's context as a scope gave it: directly, through a helper of this type, or through a service.</summary>
         private readonly struct ScopeUse
         {
-            public ScopeUse(ITypeSymbol context, ISymbol member, INamedTypeSymbol owner, string? through, bool helper)
+            public ScopeUse(ITypeSymbol context, ISymbol member, INamedTypeSymbol owner, string? through, bool helper, ILocalSymbol? made)
             {
+                Made = made;
                 Context = context;
                 Member = member;
                 Owner = owner;
@@ -568,6 +601,9 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
 
             /// <summary>The member the context is kept in: this type's own, or the service's.</summary>
             public ISymbol Member { get; }
+
+            /// <summary>The scope the body made and resolved the service from; null for the scope that built this instance.</summary>
+            public ILocalSymbol? Made { get; }
 
             /// <summary>The type that keeps <see cref="Member"/>: the service's own, constructed (<c>Repository&lt;Order&gt;</c>), when known.</summary>
             public INamedTypeSymbol Owner { get; }

@@ -456,6 +456,43 @@ public class OverlappingOperationsAnalyzerTests
     }
 
     [Fact]
+    public async Task Services_resolved_from_one_scope_the_body_made_share_its_context()
+    {
+        await VerifyEfAsync("""
+            public sealed class OrderService(ShopContext db)
+            {
+                public Task<int> CountAsync() => db.Orders.CountAsync();
+            }
+
+            public sealed class CustomerService(ShopContext db)
+            {
+                public Task<int> CountAsync() => db.Customers.CountAsync();
+            }
+
+            public sealed class Nightly(Microsoft.Extensions.DependencyInjection.IServiceScopeFactory scopes)
+            {
+                public async Task Run()
+                {
+                    using var scope = scopes.CreateScope();
+                    var orders = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<OrderService>(scope.ServiceProvider);
+                    var customers = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<CustomerService>(scope.ServiceProvider);
+                    await Task.WhenAll(orders.CountAsync(), customers.{|#0:CountAsync|}());
+                }
+
+                public async Task TwoScopes()
+                {
+                    using var first = scopes.CreateScope();
+                    using var second = scopes.CreateScope();
+                    var orders = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<OrderService>(first.ServiceProvider);
+                    var customers = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<CustomerService>(second.ServiceProvider);
+                    await Task.WhenAll(orders.CountAsync(), customers.CountAsync());
+                }
+            }
+            """,
+            Dbc004(0, "db", "ShopContext", "'CountAsync', through 'customers',", "'CountAsync' from line 40, through 'orders', given the same ShopContext by the scope,"));
+    }
+
+    [Fact]
     public async Task Services_with_contexts_of_their_own_in_turn_or_not_from_one_scope_are_silent()
     {
         await VerifyEfAsync("""
