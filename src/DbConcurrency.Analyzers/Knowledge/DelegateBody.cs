@@ -88,24 +88,15 @@ internal readonly struct DelegateBody
     /// again later is still read by its declaration: stored delegates are written once in the code we know of.
     /// </summary>
     private static IOperation? InitializerOf(ILocalSymbol local, SemanticModel? model)
-    {
-        if (model is null || local.Type.TypeKind != TypeKind.Delegate || local.DeclaringSyntaxReferences.Length != 1)
-        {
-            return null;
-        }
-
-        var reference = local.DeclaringSyntaxReferences[0];
-        return reference.SyntaxTree == model.SyntaxTree
-            && reference.GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: { } value }
-            && value is AnonymousFunctionExpressionSyntax or IdentifierNameSyntax or MemberAccessExpressionSyntax or ObjectCreationExpressionSyntax
-            ? model.GetOperation(value) switch
+        => local.Type.TypeKind == TypeKind.Delegate
+           && FunctionBody.DeclaredValueOf(local, model) is (AnonymousFunctionExpressionSyntax or IdentifierNameSyntax or MemberAccessExpressionSyntax or ObjectCreationExpressionSyntax) and { } value
+            ? model!.GetOperation(value) switch
             {
                 // A method group's operation is the reference; the delegate made from it is its parent.
                 IMethodReferenceOperation { Parent: IDelegateCreationOperation creation } => creation,
                 var operation => operation,
             }
             : null;
-    }
 
     /// <summary>
     /// The body a call inside a delegate runs with the delegate's captures: a local function's (<c>Insert(row)</c>), or a

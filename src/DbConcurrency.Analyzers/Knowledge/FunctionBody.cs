@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace DbConcurrency.Analyzers.Knowledge;
@@ -86,6 +87,18 @@ internal sealed class FunctionBody
 
         return false;
     }
+
+    /// <summary>
+    /// The expression <paramref name="local"/> is declared with (<c>var x = …;</c>), when it is declared once, in the tree
+    /// <paramref name="model"/> is for: read from the declaration, wherever the local is used.
+    /// </summary>
+    public static ExpressionSyntax? DeclaredValueOf(ILocalSymbol local, SemanticModel? model)
+        => model is not null
+           && local.DeclaringSyntaxReferences.Length == 1
+           && local.DeclaringSyntaxReferences[0].SyntaxTree == model.SyntaxTree
+           && local.DeclaringSyntaxReferences[0].GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: { } value }
+            ? value
+            : null;
 
     /// <summary>The value <paramref name="local"/> is declared with, when it is declared in this body with one.</summary>
     public IOperation? InitializerOf(ILocalSymbol local)

@@ -56,6 +56,23 @@ internal static class HeldByInstance
         }
     }
 
+    /// <summary>
+    /// The field or property (its definition) a constructor stores a constructor parameter in with
+    /// <paramref name="assignment"/>, as <see cref="StoredParameter"/> reads the value; null for anything else.
+    /// </summary>
+    public static ISymbol? MemberStoredBy(ISimpleAssignmentOperation assignment, out IParameterSymbol parameter)
+    {
+        parameter = StoredParameter(assignment.Value)!;
+        return parameter is null
+            ? null
+            : assignment.Target switch
+            {
+                IFieldReferenceOperation field => field.Field.OriginalDefinition,
+                IPropertyReferenceOperation property => property.Property.OriginalDefinition,
+                _ => null,
+            };
+    }
+
     /// <summary>True when <paramref name="symbol"/> is an instance field, auto-property or primary constructor parameter of <paramref name="owner"/>.</summary>
     public static bool IsKeptBy(ISymbol symbol, INamedTypeSymbol owner, CancellationToken cancellationToken) => symbol switch
     {

@@ -106,13 +106,7 @@ internal sealed class ScopeSharing
         foreach (var operation in body.Descendants())
         {
             if (operation is ISimpleAssignmentOperation assignment
-                && assignment.Target switch
-                {
-                    IFieldReferenceOperation field => SymbolEqualityComparer.Default.Equals(field.Field.OriginalDefinition, member),
-                    IPropertyReferenceOperation property => SymbolEqualityComparer.Default.Equals(property.Property.OriginalDefinition, member),
-                    _ => false,
-                }
-                && HeldByInstance.StoredParameter(assignment.Value) is not null)
+                && SymbolEqualityComparer.Default.Equals(HeldByInstance.MemberStoredBy(assignment, out _), member))
             {
                 return true;
             }

@@ -1095,17 +1095,8 @@ internal sealed class SingletonModel
             switch (operation)
             {
                 case ISimpleAssignmentOperation assignment
-                    when owner is IMethodSymbol { MethodKind: MethodKind.Constructor } && HeldByInstance.StoredParameter(assignment.Value) is { } parameter:
-                    switch (assignment.Target)
-                    {
-                        case IFieldReferenceOperation field:
-                            Add(parameter, field.Field.OriginalDefinition);
-                            break;
-                        case IPropertyReferenceOperation property:
-                            Add(parameter, property.Property.OriginalDefinition);
-                            break;
-                    }
-
+                    when owner is IMethodSymbol { MethodKind: MethodKind.Constructor } && HeldByInstance.MemberStoredBy(assignment, out var parameter) is { } member:
+                    Add(parameter, member);
                     break;
 
                 case IFieldInitializerOperation initializer when HeldByInstance.StoredParameter(initializer.Value) is { } parameter:

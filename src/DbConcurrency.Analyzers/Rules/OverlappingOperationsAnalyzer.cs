@@ -391,12 +391,8 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         /// </summary>
         private static ILocalSymbol? ScopeResolvedFrom(ILocalReferenceOperation service)
         {
-            if (service.SemanticModel is not { } model
-                || service.Local.DeclaringSyntaxReferences.Length != 1
-                || service.Local.DeclaringSyntaxReferences[0] is not { } reference
-                || reference.SyntaxTree != model.SyntaxTree
-                || reference.GetSyntax() is not VariableDeclaratorSyntax { Initializer.Value: { } value }
-                || FunctionBody.Unwrap(model.GetOperation(value)!) is not IInvocationOperation resolve
+            if (FunctionBody.DeclaredValueOf(service.Local, service.SemanticModel) is not { } value
+                || FunctionBody.Unwrap(service.SemanticModel!.GetOperation(value)!) is not IInvocationOperation resolve
                 || !DependencyInjectionApis.IsResolveName(resolve.TargetMethod.Name))
             {
                 return null;
