@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.Loader;
 using DbConcurrency.Analyzers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -97,6 +98,9 @@ internal static class AnalyzerCost
     }
 
     private static (TimeSpan Binding, Dictionary<string, TimeSpan> Rules, Dictionary<string, int> Findings) Run(CSharpCompilation compilation)
+        => Run(compilation, Analyzers);
+
+    private static (TimeSpan Binding, Dictionary<string, TimeSpan> Rules, Dictionary<string, int> Findings) Run(CSharpCompilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers)
     {
         var fresh = Fresh(compilation);
 
@@ -118,8 +122,8 @@ internal static class AnalyzerCost
             onAnalyzerException: (exception, analyzer, _) => throw new InvalidOperationException(analyzer.GetType().Name + " threw", exception),
             concurrentAnalysis: false,
             logAnalyzerExecutionTime: true);
-        var result = fresh.WithAnalyzers(Analyzers, options).GetAnalysisResultAsync(CancellationToken.None).GetAwaiter().GetResult();
-        var rules = Analyzers.ToDictionary(a => a.SupportedDiagnostics[0].Id, a => result.AnalyzerTelemetryInfo[a].ExecutionTime);
+        var result = fresh.WithAnalyzers(analyzers, options).GetAnalysisResultAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var rules = analyzers.ToDictionary(a => a.SupportedDiagnostics[0].Id, a => result.AnalyzerTelemetryInfo[a].ExecutionTime);
         var findings = result.GetAllDiagnostics().GroupBy(d => d.Id).ToDictionary(g => g.Key, g => g.Count());
         return (binding, rules, findings);
     }
@@ -130,6 +134,64 @@ internal static class AnalyzerCost
     /// </summary>
     public static string RunOnce(CSharpCompilation compilation)
         => string.Join(", ", Run(compilation).Rules.Select(rule => rule.Key + " " + rule.Value.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture)));
+
+    /// <summary>
+    /// This build's rules against another build's (its analyzer assembly, loaded beside this one), run in turns on the
+    /// same compilation: the machine's speed drifts by more than most changes save, and runs in turns drift together.
+    /// </summary>
+    public static string Compare(CSharpCompilation compilation, string otherAssembly, string? only, int runs)
+    {
+        var other = new AssemblyLoadContext("other build").LoadFromAssemblyPath(Path.GetFullPath(otherAssembly));
+        var theirs = other.GetTypes()
+            .Where(type => typeof(DiagnosticAnalyzer).IsAssignableFrom(type) && !type.IsAbstract)
+            .Select(type => (DiagnosticAnalyzer)Activator.CreateInstance(type)!)
+            .Where(analyzer => only is null || analyzer.SupportedDiagnostics[0].Id == only)
+            .ToImmutableArray();
+        Run(compilation, Analyzers);
+        Run(compilation, theirs);
+
+        var ours = new Dictionary<string, List<double>>();
+        var others = new Dictionary<string, List<double>>();
+        var ourTotals = new List<double>();
+        var otherTotals = new List<double>();
+        var ratios = new List<double>();
+        for (var i = 0; i < runs; i++)
+        {
+            // Each pair in the other order from the last: neither build always runs on the heap the other left.
+            var first = i % 2 == 0;
+            var a = first ? Run(compilation, Analyzers).Rules : null;
+            var b = Run(compilation, theirs).Rules;
+            a ??= Run(compilation, Analyzers).Rules;
+            foreach (var (id, time) in a)
+            {
+                (ours.TryGetValue(id, out var list) ? list : ours[id] = new List<double>()).Add(time.TotalMilliseconds);
+            }
+
+            foreach (var (id, time) in b)
+            {
+                (others.TryGetValue(id, out var list) ? list : others[id] = new List<double>()).Add(time.TotalMilliseconds);
+            }
+
+            ourTotals.Add(a.Values.Sum(t => t.TotalMilliseconds));
+            otherTotals.Add(b.Values.Sum(t => t.TotalMilliseconds));
+            ratios.Add(ourTotals[^1] / otherTotals[^1]);
+        }
+
+        var lines = new List<string> { $"  Rule     this (ms)   other (ms)   ({runs} runs each, in turns; medians)" };
+        foreach (var id in ours.Keys.OrderBy(k => k, StringComparer.Ordinal))
+        {
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  {id}   {MedianOf(ours[id]),9:F1}   {MedianOf(others[id]),10:F1}"));
+        }
+
+        lines.Add(string.Create(CultureInfo.InvariantCulture, $"  All      {MedianOf(ourTotals),9:F1}   {MedianOf(otherTotals),10:F1}   this/other, median of the pairs: {MedianOf(ratios):F3}"));
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    private static double MedianOf(List<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted[sorted.Count / 2];
+    }
 
     private static TimeSpan Median(List<TimeSpan> values)
     {

@@ -37,6 +37,16 @@ if (args.Length > 0 && args[0] == "profile")
     return 0;
 }
 
+// compare OTHER.dll [--only DBCnnn] [N]: this build's rules and another build's, N runs each in turns on corpus (a).
+if (args.Length > 1 && args[0] == "compare")
+{
+    var times = args.Skip(2).Select(a => int.TryParse(a, out var n) && n < 1000 ? n : 0).FirstOrDefault(n => n > 0, 15);
+    var compilation = AnalyzerCost.Compile(Corpus.Generate(200, withDatabase: true));
+    _ = compilation.GetDiagnostics();
+    Console.WriteLine(AnalyzerCost.Compare(compilation, args[1], only, times));
+    return 0;
+}
+
 var quick = args.Contains("--quick");
 var modules = quick ? 60 : 200;
 // Medians of seven: a collection of the compiler's garbage pauses whichever callback allocates at that moment,
