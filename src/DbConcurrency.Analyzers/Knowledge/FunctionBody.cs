@@ -27,9 +27,11 @@ internal sealed class FunctionBody
     public List<IOperation> Operations { get; }
 
     /// <summary>The body that contains <paramref name="operation"/>: the innermost lambda or local function, else the member's.</summary>
-    public static FunctionBody Of(IOperation operation)
+    public static FunctionBody Of(IOperation operation) => OfRoot(RootOf(operation));
+
+    /// <summary>The body whose root <see cref="RootOf"/> gave.</summary>
+    public static FunctionBody OfRoot(IOperation root)
     {
-        var root = RootOf(operation);
         var operations = new List<IOperation>();
         foreach (var descendant in root.Descendants())
         {

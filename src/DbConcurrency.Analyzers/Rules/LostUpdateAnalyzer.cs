@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
@@ -45,11 +46,12 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
         {
             var compilation = start.Compilation;
             var tokens = new Lazy<ConcurrencyTokens>(() => new ConcurrencyTokens(new SemanticModels(compilation)), LazyThreadSafetyMode.ExecutionAndPublication);
-            start.RegisterOperationAction(operation => AnalyzeInvocation(operation, catalog, tokens), OperationKind.Invocation);
+            var bodies = new BodyFindings();
+            start.RegisterOperationAction(operation => AnalyzeInvocation(operation, catalog, tokens, bodies), OperationKind.Invocation);
         });
     }
 
-    private static void AnalyzeInvocation(OperationAnalysisContext context, DatabaseTypeCatalog catalog, Lazy<ConcurrencyTokens> tokens)
+    private static void AnalyzeInvocation(OperationAnalysisContext context, DatabaseTypeCatalog catalog, Lazy<ConcurrencyTokens> tokens, BodyFindings bodies)
     {
         var invocation = (IInvocationOperation)context.Operation;
         if (invocation.TargetMethod.ReturnsVoid)
@@ -59,33 +61,28 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
 
         if (SqlCalls.IsReadName(invocation.TargetMethod.Name) && !LeavesTheBody(invocation))
         {
-            AnalyzeSqlRead(context, invocation, catalog.For(invocation.Syntax.SyntaxTree), catalog.GeneratedCode);
+            AnalyzeSqlRead(context, invocation, catalog.For(invocation.Syntax.SyntaxTree), bodies, catalog.GeneratedCode);
         }
         else if (IsEntityLoad(invocation))
         {
-            AnalyzeEntityLoad(context, invocation, catalog.For(invocation.Syntax.SyntaxTree), tokens.Value, catalog.GeneratedCode);
+            AnalyzeEntityLoad(context, invocation, catalog.For(invocation.Syntax.SyntaxTree), tokens, bodies, catalog.GeneratedCode);
         }
     }
 
-    private static void AnalyzeSqlRead(OperationAnalysisContext context, IInvocationOperation read, DatabaseTypes types, GeneratedCode generated)
+    private static void AnalyzeSqlRead(OperationAnalysisContext context, IInvocationOperation read, DatabaseTypes types, BodyFindings bodies, GeneratedCode generated)
     {
         // Cheap first: a call that runs SQL (Dapper, or a command's Execute*) in a body that also runs a write.
         var method = read.TargetMethod;
         var runsSql = method.IsExtensionMethod
             ? method.ContainingType.Name == "SqlMapper"
             : read.Instance is { } instance && types.TryClassify(instance.Type, out var match) && match.Kind == DatabaseObjectKind.Command;
-        if (!runsSql || !FunctionBody.NamesAny(FunctionBody.RootOf(read), SqlCalls.WriteNames))
+        var root = FunctionBody.RootOf(read);
+        if (!runsSql || !FunctionBody.NamesAny(root, SqlCalls.WriteNames))
         {
             return;
         }
 
-        var body = FunctionBody.Of(read);
-        if (!SqlCalls.TryRead(read, body, types, out var call) || SqlText.ReadOf(call.Text) is not { Locks: false })
-        {
-            return;
-        }
-
-        foreach (var lost in LostUpdates.FindSql(body, types))
+        foreach (var lost in bodies.SqlIn(root, types))
         {
             if (lost.Read.Invocation.Syntax == read.Syntax)
             {
@@ -108,48 +105,61 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void AnalyzeEntityLoad(OperationAnalysisContext context, IInvocationOperation load, DatabaseTypes types, ConcurrencyTokens tokens, GeneratedCode generated)
+    private static void AnalyzeEntityLoad(OperationAnalysisContext context, IInvocationOperation load, DatabaseTypes types, Lazy<ConcurrencyTokens> tokens, BodyFindings bodies, GeneratedCode generated)
     {
         // Cheap first: a body that saves (a search of its text), then a query on a context (a first look at a type
         // walks its bases and interfaces; most loops and ToLists are over plain collections in bodies that save nothing).
-        if (!FunctionBody.NamesAny(FunctionBody.RootOf(load), SaveNames)
+        var root = FunctionBody.RootOf(load);
+        if (!FunctionBody.NamesAny(root, SaveNames)
             || !DatabaseOperations.TryGetTarget(load, types, aliases: null, out _, out var targetType)
             || !types.TryClassify(targetType, out var target) || target.Kind != DatabaseObjectKind.Context)
         {
             return;
         }
 
-        var body = FunctionBody.Of(load);
+        // In the order of the saves: a load is reported with the first save that writes its change.
+        foreach (var (save, lost) in bodies.EntitiesIn(root, types, tokens.Value, context.CancellationToken))
+        {
+            if (lost.Load.Syntax == load.Syntax)
+            {
+                var location = load.Syntax.GetLocation();
+                if (generated.Contains(location, context.CancellationToken))
+                {
+                    return;
+                }
+
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.LostUpdate,
+                    location,
+                    additionalLocations: new[] { lost.Change.Syntax.GetLocation() },
+                    EntityForm,
+                    lost.Property.Name,
+                    lost.Property.ContainingType.Name,
+                    save.TargetMethod.Name + " on line " + LineOf(save)));
+                return;
+            }
+        }
+    }
+
+    /// <summary>Every entity changed from its own value before a save in <paramref name="body"/>, with that save, in the order of the saves.</summary>
+    private static List<(IInvocationOperation Save, EntityLostUpdate Lost)> FindEntities(FunctionBody body, DatabaseTypes types, ConcurrencyTokens tokens, CancellationToken cancellationToken)
+    {
+        var found = new List<(IInvocationOperation, EntityLostUpdate)>();
         foreach (var operation in body.Operations)
         {
-            if (operation is not IInvocationOperation save || !IsSaveName(save.TargetMethod.Name) || save.Syntax.SpanStart <= load.Syntax.SpanStart
+            if (operation is not IInvocationOperation save || !IsSaveName(save.TargetMethod.Name)
                 || save.Instance is not { } instance || !types.TryClassify(instance.Type, out var match) || match.Kind != DatabaseObjectKind.Context)
             {
                 continue;
             }
 
-            foreach (var lost in LostUpdates.FindEntities(save, body, types, tokens, context.CancellationToken))
+            foreach (var lost in LostUpdates.FindEntities(save, body, types, tokens, cancellationToken))
             {
-                if (lost.Load.Syntax == load.Syntax)
-                {
-                    var location = load.Syntax.GetLocation();
-                    if (generated.Contains(location, context.CancellationToken))
-                    {
-                        return;
-                    }
-
-                    context.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.LostUpdate,
-                        location,
-                        additionalLocations: new[] { lost.Change.Syntax.GetLocation() },
-                        EntityForm,
-                        lost.Property.Name,
-                        lost.Property.ContainingType.Name,
-                        save.TargetMethod.Name + " on line " + LineOf(save)));
-                    return;
-                }
+                found.Add((save, lost));
             }
         }
+
+        return found;
     }
 
     /// <summary>
@@ -179,6 +189,37 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
         // A local holds what a query returned only when the call runs it: Find, First…, Single…, Last…, ToList…, ToArray….
         return parent is IForEachLoopOperation
             || (parent is IVariableInitializerOperation && IsLoadName(invocation.TargetMethod.Name));
+    }
+
+    /// <summary>
+    /// What each body that reads and writes holds, worked out once for the compilation: a body with several reads or loads
+    /// is asked once per read, and each asks the same question of the whole body.
+    /// </summary>
+    private sealed class BodyFindings
+    {
+        private readonly ConcurrentDictionary<SyntaxNode, List<SqlLostUpdate>> _sql = new();
+        private readonly ConcurrentDictionary<SyntaxNode, List<(IInvocationOperation Save, EntityLostUpdate Lost)>> _entities = new();
+
+        public List<SqlLostUpdate> SqlIn(IOperation root, DatabaseTypes types)
+        {
+            if (!_sql.TryGetValue(root.Syntax, out var found))
+            {
+                // Two threads may both work it out: the answers are the same, and one is kept.
+                found = _sql.GetOrAdd(root.Syntax, LostUpdates.FindSql(FunctionBody.OfRoot(root), types));
+            }
+
+            return found;
+        }
+
+        public List<(IInvocationOperation Save, EntityLostUpdate Lost)> EntitiesIn(IOperation root, DatabaseTypes types, ConcurrencyTokens tokens, CancellationToken cancellationToken)
+        {
+            if (!_entities.TryGetValue(root.Syntax, out var found))
+            {
+                found = _entities.GetOrAdd(root.Syntax, FindEntities(FunctionBody.OfRoot(root), types, tokens, cancellationToken));
+            }
+
+            return found;
+        }
     }
 
     private static bool IsLoadName(string name) => LoadNames.Contains(name);

@@ -144,9 +144,10 @@ public sealed class SingletonDatabaseObjectAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeRegistration(OperationAnalysisContext context, DependencyInjectionApis apis, SingletonModel model, GeneratedCode generated)
     {
         // Most calls are not registrations, told by name; AddScoped, TryAddTransient, ServiceDescriptor.Scoped: the name
-        // fixes a lifetime that is not the singleton's.
+        // fixes a lifetime that is not the singleton's. Of the objects created, only a ServiceDescriptor registers.
         if (context.Operation is IInvocationOperation { TargetMethod.Name: var name }
-            && (!DependencyInjectionApis.IsRegistrationName(name) || DependencyInjectionApis.NameFixesShortLifetime(name)))
+                ? !DependencyInjectionApis.IsRegistrationName(name) || DependencyInjectionApis.NameFixesShortLifetime(name)
+                : context.Operation.Type?.Name != "ServiceDescriptor")
         {
             return;
         }
