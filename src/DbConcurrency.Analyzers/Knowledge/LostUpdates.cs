@@ -60,8 +60,9 @@ internal static class LostUpdates
     public static List<SqlLostUpdate> FindSql(FunctionBody body, DatabaseTypes types)
     {
         var found = new List<SqlLostUpdate>();
-        var reads = new List<(SqlCall Call, SqlRead Shape)>();
+        var readCalls = new List<IInvocationOperation>();
         var writes = new List<(SqlCall Call, SqlWrite Shape)>();
+        var setsFromValue = false;
         foreach (var operation in body.Operations)
         {
             if (operation is not IInvocationOperation invocation)
@@ -70,20 +71,36 @@ internal static class LostUpdates
             }
 
             var name = invocation.TargetMethod.Name;
-            if (SqlCalls.IsReadName(name) && SqlCalls.TryRead(invocation, body, types, out var read) && SqlText.ReadOf(read.Text) is { Locks: false } readShape)
+            if (SqlCalls.IsReadName(name))
             {
-                reads.Add((read, readShape));
+                readCalls.Add(invocation);
             }
             else if (SqlCalls.IsWriteName(name) && SqlCalls.TryRead(invocation, body, types, out var write))
             {
                 foreach (var shape in SqlText.WritesOf(write.Text))
                 {
                     writes.Add((write, shape));
+                    setsFromValue |= SetsFromValue(shape);
                 }
             }
         }
 
-        if (reads.Count == 0 || writes.Count == 0)
+        // The common safe write (SET total = total + @delta, or one guarded by a compare) leaves the reads unread.
+        if (readCalls.Count == 0 || !setsFromValue)
+        {
+            return found;
+        }
+
+        var reads = new List<(SqlCall Call, SqlRead Shape)>();
+        foreach (var invocation in readCalls)
+        {
+            if (SqlCalls.TryRead(invocation, body, types, out var read) && SqlText.ReadOf(read.Text) is { Locks: false } readShape)
+            {
+                reads.Add((read, readShape));
+            }
+        }
+
+        if (reads.Count == 0)
         {
             return found;
         }
@@ -97,7 +114,7 @@ internal static class LostUpdates
             var values = SqlCalls.ParameterValues(write, body);
             foreach (var assignment in shape.Assignments)
             {
-                if (assignment.ReadsItself || shape.ComparesBeforeWriting(assignment.Column))
+                if (!SetsFromValue(shape, assignment))
                 {
                     continue;
                 }
@@ -138,6 +155,23 @@ internal static class LostUpdates
         }
 
         return found;
+    }
+
+    /// <summary>A SET item that writes a value computed elsewhere: not from the column itself, not guarded by a compare of it.</summary>
+    private static bool SetsFromValue(SqlWrite shape, SqlAssignment assignment)
+        => !assignment.ReadsItself && !shape.ComparesBeforeWriting(assignment.Column);
+
+    private static bool SetsFromValue(SqlWrite shape)
+    {
+        foreach (var assignment in shape.Assignments)
+        {
+            if (SetsFromValue(shape, assignment))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static ValueFlow Trace(FunctionBody body, List<(SqlCall Call, SqlRead Shape)> reads)

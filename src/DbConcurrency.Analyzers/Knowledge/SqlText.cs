@@ -391,6 +391,20 @@ internal static class SqlText
         return false;
     }
 
+    // Punctuation is most of a statement's tokens: its one-character texts are made once.
+    private static readonly string[] SymbolTexts = CreateSymbolTexts();
+
+    private static string[] CreateSymbolTexts()
+    {
+        var texts = new string[128];
+        for (var c = 0; c < texts.Length; c++)
+        {
+            texts[c] = ((char)c).ToString();
+        }
+
+        return texts;
+    }
+
     private static List<Token> Tokenize(string sql)
     {
         var tokens = new List<Token>();
@@ -463,7 +477,7 @@ internal static class SqlText
                     depth = Math.Max(0, depth - 1);
                 }
 
-                tokens.Add(new Token(TokenKind.Symbol, c.ToString(), start, i + 1, depth));
+                tokens.Add(new Token(TokenKind.Symbol, c < SymbolTexts.Length ? SymbolTexts[c] : c.ToString(), start, i + 1, depth));
                 if (c == '(')
                 {
                     depth++;
