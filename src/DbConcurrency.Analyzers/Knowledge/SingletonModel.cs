@@ -115,13 +115,19 @@ internal sealed class SingletonModel
     /// <summary>Why <paramref name="type"/> lives as long as the process, or null when it does not (as far as this compilation says).</summary>
     public SingletonRole? RoleOf(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
-        // A context or connection type is the shared object itself (DBC001 reports its static instance,
-        // the registration reports it as a singleton); its own DbSets and members are not captures.
-        if (type.TypeKind != TypeKind.Class || type.IsAbstract || type.IsStatic || _catalog.For(FirstTree(type)).TryClassify(type, out _))
+        if (type.TypeKind != TypeKind.Class || type.IsAbstract || type.IsStatic || LifetimeOf(type, cancellationToken) is not { } role)
         {
             return null;
         }
 
+        // A context or connection type is the shared object itself (DBC001 reports its static instance,
+        // the registration reports it as a singleton); its own DbSets and members are not captures. Asked last:
+        // most types live no longer than a scope, and a first look at a type walks its bases and interfaces.
+        return _catalog.For(FirstTree(type)).TryClassify(type, out _) ? null : role;
+    }
+
+    private SingletonRole? LifetimeOf(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
         if (_apis.IsHostedService(type))
         {
             return SingletonRole.HostedService;

@@ -43,13 +43,15 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             // do, and only those are read again.
             start.RegisterOperationBlockStartAction(blockStart =>
             {
-                var types = catalog.For(blockStart.OwningSymbol.Locations.Length > 0 ? blockStart.OwningSymbol.Locations[0].SourceTree : null);
+                // The block's tree's types, looked up at its first call: most blocks make none.
+                DatabaseTypes? types = null;
                 var startsOperation = false;
                 blockStart.RegisterOperationAction(
                     operation =>
                     {
                         // Only ever set: callbacks of one block may not share a thread.
                         var invocation = (IInvocationOperation)operation.Operation;
+                        types ??= catalog.For(invocation.Syntax.SyntaxTree);
                         if (StartsAsyncOperation(invocation, types)
                             || TryGetSelectorAway(invocation, out _)
                             || (HelperOperations.MayBeHelperCall(invocation) && MayOutliveItsExpression(invocation)))
@@ -60,7 +62,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                     OperationKind.Invocation);
                 blockStart.RegisterOperationBlockEndAction(block =>
                 {
-                    if (!startsOperation || block.OperationBlocks.IsEmpty || catalog.GeneratedCode.IsGenerated(block.OperationBlocks[0].Syntax.SyntaxTree))
+                    if (!startsOperation || types is null || block.OperationBlocks.IsEmpty || catalog.GeneratedCode.IsGenerated(block.OperationBlocks[0].Syntax.SyntaxTree))
                     {
                         return;
                     }
