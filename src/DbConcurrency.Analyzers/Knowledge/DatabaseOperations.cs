@@ -30,7 +30,7 @@ internal static class DatabaseOperations
         target = null!;
         targetType = null!;
         var method = invocation.TargetMethod;
-        var isAsync = Awaits.IsTaskLike(method.ReturnType) && !Harmless.Contains(method.Name);
+        var isAsync = Awaits.IsTaskLike(invocation.Type) && !Harmless.Contains(method.Name);
         if (!isAsync && !Executing.Contains(method.Name) && !DeclaredOnDatabaseType(method, types))
         {
             return false;
@@ -39,11 +39,100 @@ internal static class DatabaseOperations
         var receiver = invocation.Instance ?? (method.IsExtensionMethod && invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
 
         // FindAsync(id).AsTask(), ….ConfigureAwait(false): the same operation, not another one.
-        if (Awaits.IsTaskLike(receiver?.Type))
+        return !Awaits.IsTaskLike(receiver?.Type) && TryGetSource(receiver, types, aliases, out target, out targetType);
+    }
+
+    /// <summary>True for a query operator that runs the query (<c>ToList</c>, <c>Count</c>…) and the context's own round trips (<c>SaveChanges</c>, <c>Find</c>…).</summary>
+    public static bool Executes(string name) => Executing.Contains(name);
+
+    /// <summary>
+    /// True when <paramref name="invocation"/> (an operation <see cref="TryGetTarget"/> accepts) makes a round trip to the
+    /// database: an asynchronous call, a query operator that runs the query, or any call on a connection or command.
+    /// Adding, attaching or looking up an entry on a context only changes its tracking.
+    /// </summary>
+    public static bool MakesRoundTrip(IInvocationOperation invocation, DatabaseObjectKind kind)
+        => Awaits.IsTaskLike(invocation.Type) || Executes(invocation.TargetMethod.Name) || kind != DatabaseObjectKind.Context;
+
+    /// <summary>
+    /// The object a query reads from while a <c>foreach</c> loops over it, row by row: a query over a context's set that the
+    /// loop runs itself (<c>foreach (var o in db.Orders.Where(…))</c>, <c>await foreach (var o in db.Orders.AsAsyncEnumerable())</c>),
+    /// or Dapper's unbuffered reads (<c>buffered: false</c>, <c>QueryUnbufferedAsync</c>). A list or array the rows were
+    /// copied into first (<c>await ….ToListAsync()</c>, Dapper's default) is not.
+    /// </summary>
+    public static bool TryGetStreamed(IForEachLoopOperation loop, DatabaseTypes types, IReadOnlyDictionary<ISymbol, ISymbol>? aliases, out ISymbol target, out ITypeSymbol targetType)
+    {
+        target = null!;
+        targetType = null!;
+        return MayStream(loop) && TryGetSource(Unwrap(loop.Collection), types, aliases, out target, out targetType);
+    }
+
+    /// <summary>The cheap half of <see cref="TryGetStreamed"/>: the loop's collection is read as the loop runs.</summary>
+    public static bool MayStream(IForEachLoopOperation loop)
+    {
+        var collection = Unwrap(loop.Collection);
+        if (collection is IInvocationOperation invocation
+            && (IsUnbuffered(invocation)
+                || (invocation.TargetMethod.Name == "AsEnumerable" && invocation.Arguments.Length == 1 && Unwrap(invocation.Arguments[0].Value).Type is INamedTypeSymbol source && IsQuery(source))))
         {
-            return false;
+            return true;
         }
 
+        // Only a query makes each step of the loop read from the database: an IAsyncEnumerable<T> may be anything's.
+        return collection.Type is INamedTypeSymbol type && (loop.IsAsynchronous ? IsAsyncQuery(type) : IsQuery(type));
+    }
+
+    private static bool IsUnbuffered(IInvocationOperation invocation)
+    {
+        switch (invocation.TargetMethod.Name)
+        {
+            case "QueryUnbufferedAsync":
+                return true;
+            case "Query":
+                foreach (var argument in invocation.Arguments)
+                {
+                    if (argument.Parameter?.Name == "buffered" && argument.Value.ConstantValue is { HasValue: true, Value: false })
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    private static bool IsQuery(INamedTypeSymbol type)
+    {
+        if (IsQueryable(type))
+        {
+            return true;
+        }
+
+        // IQueryable is not generic: the definition's interfaces say it, without building each constructed type's.
+        foreach (var @interface in type.OriginalDefinition.AllInterfaces)
+        {
+            if (IsQueryable(@interface))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // EF Core's sets and queries implement IAsyncEnumerable<T> and IQueryable alike; AsAsyncEnumerable() hands back the first alone.
+    private static bool IsAsyncQuery(INamedTypeSymbol type)
+        => IsQuery(type) || type is { Name: "IAsyncEnumerable", ContainingNamespace.Name: "Generic" };
+
+    private static bool IsQueryable(INamedTypeSymbol type)
+        => type is { Name: "IQueryable", ContainingNamespace: { Name: "Linq", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } };
+
+    /// <summary>The database object <paramref name="receiver"/> (an operation's receiver, or a query) stands for or is built on.</summary>
+    private static bool TryGetSource(IOperation? receiver, DatabaseTypes types, IReadOnlyDictionary<ISymbol, ISymbol>? aliases, out ISymbol target, out ITypeSymbol targetType)
+    {
+        target = null!;
+        targetType = null!;
         for (var depth = 0; receiver is not null && depth < 12; depth++)
         {
             switch (receiver)

@@ -37,7 +37,7 @@ internal sealed class HelperOperations
     /// </summary>
     public static bool MayBeHelperCall(IInvocationOperation invocation)
         => invocation.TargetMethod is { IsStatic: false, MethodKind: MethodKind.Ordinary } method
-           && Awaits.IsTaskLike(method.ReturnType)
+           && Awaits.IsTaskLike(invocation.Type)
            && (method.ContainingType.TypeKind == TypeKind.Class
                ? SourceImplementations.IsOwnBody(method)
                : method.ContainingType is { TypeKind: TypeKind.Interface, IsGenericType: false } && method.IsAbstract && method.ContainingType.DeclaringSyntaxReferences.Length > 0);

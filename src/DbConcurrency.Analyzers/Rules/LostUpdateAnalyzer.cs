@@ -54,7 +54,8 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeInvocation(OperationAnalysisContext context, DatabaseTypeCatalog catalog, Lazy<ConcurrencyTokens> tokens, BodyFindings bodies)
     {
         var invocation = (IInvocationOperation)context.Operation;
-        if (invocation.TargetMethod.ReturnsVoid)
+        // The call's own type, read where the operation keeps it: asking the method substitutes its return type again.
+        if (invocation.Type is null or { SpecialType: SpecialType.System_Void })
         {
             return;
         }

@@ -39,6 +39,10 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             var helpers = new HelperOperations(models, GuardApis.Create(start.Compilation), new SourceImplementations(start.Compilation));
             var sharing = new ScopeSharing(models);
 
+            // A query a foreach reads row by row runs all through the loop: each loop is looked at where the driver
+            // meets it, with no callback per block.
+            start.RegisterOperationAction(loop => AnalyzeLoop(loop, catalog), OperationKind.Loop);
+
             // Most bodies start no asynchronous database operation: the driver's own walk finds the ones that
             // do, and only those are read again.
             start.RegisterOperationBlockStartAction(blockStart =>
@@ -46,6 +50,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                 // The block's tree's types, looked up at its first call: most blocks make none.
                 DatabaseTypes? types = null;
                 var startsOperation = false;
+
                 blockStart.RegisterOperationAction(
                     operation =>
                     {
@@ -60,6 +65,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                         }
                     },
                     OperationKind.Invocation);
+
                 blockStart.RegisterOperationBlockEndAction(block =>
                 {
                     if (!startsOperation || types is null || block.OperationBlocks.IsEmpty || catalog.GeneratedCode.IsGenerated(block.OperationBlocks[0].Syntax.SyntaxTree))
@@ -79,8 +85,53 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         });
     }
 
+    /// <summary>
+    /// <c>foreach (var order in db.Orders.Where(…)) { …; db.SaveChanges(); }</c>: the loop's query keeps its reader open
+    /// from one row to the next, so a round trip on the same object in the loop's body is a second operation.
+    /// </summary>
+    private static void AnalyzeLoop(OperationAnalysisContext context, DatabaseTypeCatalog catalog)
+    {
+        if (context.Operation is not IForEachLoopOperation loop || !DatabaseOperations.MayStream(loop))
+        {
+            return;
+        }
+
+        var types = catalog.For(loop.Syntax.SyntaxTree);
+        var aliases = DatabaseOperations.FindAliases(FunctionBody.RootOf(loop), types);
+        if (!DatabaseOperations.TryGetStreamed(loop, types, aliases, out var target, out var type) || !types.TryClassify(type, out var match))
+        {
+            return;
+        }
+
+        foreach (var operation in Function.OwnOperations(loop.Body))
+        {
+            if (operation is not IInvocationOperation invocation
+                || !DatabaseOperations.TryGetTarget(invocation, types, aliases, out var used, out var usedType)
+                || !SymbolEqualityComparer.Default.Equals(used, target)
+                || !DatabaseOperations.MakesRoundTrip(invocation, match.Kind))
+            {
+                continue;
+            }
+
+            var location = Function.NameLocation(invocation);
+            if (catalog.GeneratedCode.Contains(location, context.CancellationToken))
+            {
+                continue;
+            }
+
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.OverlappingOperations,
+                location,
+                ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, "Streaming"),
+                target.Name,
+                DatabaseMember.DisplayName(usedType),
+                "'" + invocation.TargetMethod.Name + "'",
+                "the query the foreach on line " + Function.LineOf(loop) + " reads row by row"));
+        }
+    }
+
     private static bool StartsAsyncOperation(IInvocationOperation invocation, DatabaseTypes types)
-        => Awaits.IsTaskLike(invocation.TargetMethod.ReturnType)
+        => Awaits.IsTaskLike(invocation.Type)
            && MayOutliveItsExpression(invocation)
            && DatabaseOperations.TryGetTarget(invocation, types, aliases: null, out _, out _);
 
@@ -408,7 +459,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                 : null;
         }
 
-        private static string LineOf(IOperation operation)
+        public static string LineOf(IOperation operation)
             => (operation.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1).ToString(CultureInfo.InvariantCulture);
 
         /// <summary>
@@ -510,19 +561,16 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         private static TextSpan DeclarationSpan(ISymbol symbol)
             => symbol.DeclaringSyntaxReferences.Length > 0 ? symbol.DeclaringSyntaxReferences[0].Span : default;
 
+        /// <summary>Where a finding on a call stands: on the method's name.</summary>
+        public static Location NameLocation(IInvocationOperation invocation) => invocation.Syntax switch
+        {
+            InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } => access.Name.GetLocation(),
+            InvocationExpressionSyntax { Expression: SimpleNameSyntax name } => name.GetLocation(),
+            _ => invocation.Syntax.GetLocation(),
+        };
+
         private void Report(IInvocationOperation invocation, ISymbol target, ITypeSymbol type, string operation, string running, string shape)
-            => Report(
-                invocation.Syntax switch
-                {
-                    InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } => access.Name.GetLocation(),
-                    InvocationExpressionSyntax { Expression: SimpleNameSyntax name } => name.GetLocation(),
-                    _ => invocation.Syntax.GetLocation(),
-                },
-                target,
-                type,
-                operation,
-                running,
-                shape);
+            => Report(NameLocation(invocation), target, type, operation, running, shape);
 
         private void Report(Location location, ISymbol target, ITypeSymbol type, string operation, string running, string shape)
         {
@@ -542,7 +590,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         }
 
         /// <summary>The body's operations in source order, nested lambdas and local functions yielded but not entered.</summary>
-        private static IEnumerable<IOperation> OwnOperations(IOperation body)
+        public static IEnumerable<IOperation> OwnOperations(IOperation body)
         {
             var stack = new Stack<IOperation>();
             stack.Push(body);

@@ -657,6 +657,133 @@ public class OverlappingOperationsAnalyzerTests
     }
 
     [Fact]
+    public async Task A_round_trip_on_the_context_a_foreach_reads_row_by_row_is_reported()
+    {
+        // The loop's query keeps its reader open from one row to the next: "There is already an open DataReader" on SQL
+        // Server without MARS, "A command is already in progress" on PostgreSQL.
+        await VerifyEfAsync("""
+            public sealed class Streams(ShopContext db)
+            {
+                public void SaveEach()
+                {
+                    foreach (var order in db.Orders.Where(o => o.Id > 0))
+                    {
+                        order.Id = 0;
+                        db.{|#0:SaveChanges|}();
+                    }
+                }
+
+                public async Task CountEach()
+                {
+                    await foreach (var order in db.Orders.AsAsyncEnumerable())
+                    {
+                        await db.Customers.{|#1:CountAsync|}();
+                    }
+                }
+
+                public int CountEachAsEnumerable()
+                {
+                    var count = 0;
+                    var same = db;
+                    foreach (var order in db.Orders.AsEnumerable())
+                    {
+                        count += same.Customers.{|#2:Count|}(c => c.Id == order.Id);
+                    }
+
+                    return count;
+                }
+            }
+            """,
+            Dbc004(0, "db", "ShopContext", "'SaveChanges'", "the query the foreach on line 27 reads row by row"),
+            Dbc004(1, "db", "ShopContext", "'CountAsync'", "the query the foreach on line 36 reads row by row"),
+            Dbc004(2, "db", "ShopContext", "'Count'", "the query the foreach on line 46 reads row by row"));
+    }
+
+    [Fact]
+    public async Task A_foreach_over_rows_copied_first_tracking_in_the_loop_and_another_context_are_not_reported()
+    {
+        await VerifyEfAsync("""
+            public sealed class Fine(ShopContext db, IDbContextFactory<ShopContext> factory)
+            {
+                public void TrackOnly()
+                {
+                    foreach (var order in db.Orders)
+                    {
+                        db.Entry(order).State = EntityState.Modified;
+                        db.Customers.Add(new Customer { Id = order.Id });
+                    }
+
+                    db.SaveChanges();
+                }
+
+                public async Task Copied()
+                {
+                    foreach (var order in db.Orders.ToList())
+                    {
+                        db.SaveChanges();
+                    }
+
+                    foreach (var order in await db.Orders.ToListAsync())
+                    {
+                        await db.SaveChangesAsync();
+                    }
+                }
+
+                public async Task OtherContext()
+                {
+                    await using var other = await factory.CreateDbContextAsync();
+                    await foreach (var order in db.Orders.AsAsyncEnumerable())
+                    {
+                        other.Customers.Add(new Customer { Id = order.Id });
+                        await other.SaveChangesAsync();
+                    }
+
+                    await db.SaveChangesAsync();
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_round_trip_on_the_connection_Dapper_reads_unbuffered_is_reported_and_buffered_is_not()
+    {
+        await Verify.VerifyAsync(ReferenceSets.NpgsqlDapper, """
+            using System.Threading.Tasks;
+            using Dapper;
+            using Npgsql;
+
+            public static class Sweep
+            {
+                public static void Unbuffered(NpgsqlConnection connection)
+                {
+                    foreach (var id in connection.Query<int>("select id from orders", buffered: false))
+                    {
+                        connection.{|#0:Execute|}("update orders set seen = true where id = @id", new { id });
+                    }
+                }
+
+                public static async Task Streamed(NpgsqlConnection connection)
+                {
+                    await foreach (var id in connection.QueryUnbufferedAsync<int>("select id from orders"))
+                    {
+                        await connection.{|#1:ExecuteAsync|}("update orders set seen = true where id = @id", new { id });
+                    }
+                }
+
+                public static void Buffered(NpgsqlConnection connection)
+                {
+                    foreach (var id in connection.Query<int>("select id from orders"))
+                    {
+                        connection.Execute("update orders set seen = true where id = @id", new { id });
+                    }
+                }
+            }
+            """,
+            Dbc004(0, "connection", "NpgsqlConnection", "'Execute'", "the query the foreach on line 9 reads row by row"),
+            Dbc004(1, "connection", "NpgsqlConnection", "'ExecuteAsync'", "the query the foreach on line 17 reads row by row"));
+    }
+
+    [Fact]
     public async Task Dapper_and_ADO_operations_on_one_connection_and_aliases_count()
     {
         await Verify.VerifyAsync(ReferenceSets.NpgsqlDapper, """
