@@ -87,20 +87,7 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
         {
             if (lost.Read.Invocation.Syntax == read.Syntax)
             {
-                var location = read.Syntax.GetLocation();
-                if (generated.Contains(location, context.CancellationToken))
-                {
-                    return;
-                }
-
-                context.ReportDiagnostic(Diagnostic.Create(
-                    Descriptors.LostUpdate,
-                    location,
-                    additionalLocations: new[] { lost.Write.Invocation.Syntax.GetLocation() },
-                    SqlForm,
-                    lost.Assignment.Column,
-                    lost.ReadShape.Table,
-                    "the UPDATE on line " + LineOf(lost.Write.Invocation)));
+                Report(context, generated, read.Syntax, lost.Write.Invocation.Syntax, SqlForm, lost.Assignment.Column, lost.ReadShape.Table, "the UPDATE on line " + LineOf(lost.Write.Invocation));
                 return;
             }
         }
@@ -123,23 +110,22 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
         {
             if (lost.Load.Syntax == load.Syntax)
             {
-                var location = load.Syntax.GetLocation();
-                if (generated.Contains(location, context.CancellationToken))
-                {
-                    return;
-                }
-
-                context.ReportDiagnostic(Diagnostic.Create(
-                    Descriptors.LostUpdate,
-                    location,
-                    additionalLocations: new[] { lost.Change.Syntax.GetLocation() },
-                    EntityForm,
-                    lost.Property.Name,
-                    lost.Property.ContainingType.Name,
-                    save.TargetMethod.Name + " on line " + LineOf(save)));
+                Report(context, generated, load.Syntax, lost.Change.Syntax, EntityForm, lost.Property.Name, lost.Property.ContainingType.Name, save.TargetMethod.Name + " on line " + LineOf(save));
                 return;
             }
         }
+    }
+
+    /// <summary>Reports on the read (outside generated code), with the write as the additional location.</summary>
+    private static void Report(OperationAnalysisContext context, GeneratedCode generated, SyntaxNode read, SyntaxNode write, ImmutableDictionary<string, string?> form, string column, string table, string writtenBy)
+    {
+        var location = read.GetLocation();
+        if (generated.Contains(location, context.CancellationToken))
+        {
+            return;
+        }
+
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.LostUpdate, location, additionalLocations: new[] { write.GetLocation() }, form, column, table, writtenBy));
     }
 
     /// <summary>Every entity changed from its own value before a save in <paramref name="body"/>, with that save, in the order of the saves.</summary>

@@ -114,21 +114,24 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             }
 
             var location = Function.NameLocation(invocation);
-            if (catalog.GeneratedCode.Contains(location, context.CancellationToken))
+            if (!catalog.GeneratedCode.Contains(location, context.CancellationToken))
             {
-                continue;
+                var running = "the query the foreach on line " + Function.LineOf(loop) + " reads row by row";
+                context.ReportDiagnostic(Finding(location, target, usedType, "'" + invocation.TargetMethod.Name + "'", running, "Streaming"));
             }
-
-            context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.OverlappingOperations,
-                location,
-                ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, "Streaming"),
-                target.Name,
-                DatabaseMember.DisplayName(usedType),
-                "'" + invocation.TargetMethod.Name + "'",
-                "the query the foreach on line " + Function.LineOf(loop) + " reads row by row"));
         }
     }
+
+    /// <summary>"'db' (ShopContext) starts <paramref name="operation"/> while <paramref name="running"/> is still running on it": the shape is for the fixes.</summary>
+    private static Diagnostic Finding(Location location, ISymbol target, ITypeSymbol type, string operation, string running, string shape)
+        => Diagnostic.Create(
+            Descriptors.OverlappingOperations,
+            location,
+            ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, shape),
+            target.Name,
+            DatabaseMember.DisplayName(type),
+            operation,
+            running);
 
     private static bool StartsAsyncOperation(IInvocationOperation invocation, DatabaseTypes types)
         => Awaits.IsTaskLike(invocation.Type)
@@ -574,19 +577,10 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
 
         private void Report(Location location, ISymbol target, ITypeSymbol type, string operation, string running, string shape)
         {
-            if (_generated.Contains(location, _context.CancellationToken))
+            if (!_generated.Contains(location, _context.CancellationToken))
             {
-                return;
+                _context.ReportDiagnostic(Finding(location, target, type, operation, running, shape));
             }
-
-            _context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.OverlappingOperations,
-                location,
-                ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, shape),
-                target.Name,
-                DatabaseMember.DisplayName(type),
-                operation,
-                running));
         }
 
         /// <summary>The body's operations in source order, nested lambdas and local functions yielded but not entered.</summary>
