@@ -57,14 +57,10 @@ internal static class DatabaseOperations
     /// The object a query reads from while a <c>foreach</c> loops over it, row by row: a query over a context's set that the
     /// loop runs itself (<c>foreach (var o in db.Orders.Where(…))</c>, <c>await foreach (var o in db.Orders.AsAsyncEnumerable())</c>),
     /// or Dapper's unbuffered reads (<c>buffered: false</c>, <c>QueryUnbufferedAsync</c>). A list or array the rows were
-    /// copied into first (<c>await ….ToListAsync()</c>, Dapper's default) is not.
+    /// copied into first (<c>await ….ToListAsync()</c>, Dapper's default) is not. Asked of a loop <see cref="MayStream"/> accepts.
     /// </summary>
     public static bool TryGetStreamed(IForEachLoopOperation loop, DatabaseTypes types, IReadOnlyDictionary<ISymbol, ISymbol>? aliases, out ISymbol target, out ITypeSymbol targetType)
-    {
-        target = null!;
-        targetType = null!;
-        return MayStream(loop) && TryGetSource(Unwrap(loop.Collection), types, aliases, out target, out targetType);
-    }
+        => TryGetSource(Unwrap(loop.Collection), types, aliases, out target, out targetType);
 
     /// <summary>The cheap half of <see cref="TryGetStreamed"/>: the loop's collection is read as the loop runs.</summary>
     public static bool MayStream(IForEachLoopOperation loop)

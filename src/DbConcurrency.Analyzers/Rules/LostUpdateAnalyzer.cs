@@ -54,7 +54,7 @@ public sealed class LostUpdateAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeInvocation(OperationAnalysisContext context, DatabaseTypeCatalog catalog, Lazy<ConcurrencyTokens> tokens, BodyFindings bodies)
     {
         var invocation = (IInvocationOperation)context.Operation;
-        // The call's own type, read where the operation keeps it: asking the method substitutes its return type again.
+        // A call's type is its method's return type, kept on the operation.
         if (invocation.Type is null or { SpecialType: SpecialType.System_Void })
         {
             return;

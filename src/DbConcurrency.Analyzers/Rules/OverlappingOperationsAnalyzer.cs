@@ -91,6 +91,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
     /// </summary>
     private static void AnalyzeLoop(OperationAnalysisContext context, DatabaseTypeCatalog catalog)
     {
+        // Cheap first: the collection is a query read as the loop runs, before the body is walked for aliases.
         if (context.Operation is not IForEachLoopOperation loop || !DatabaseOperations.MayStream(loop))
         {
             return;
