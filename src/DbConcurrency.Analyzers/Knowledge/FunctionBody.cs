@@ -69,8 +69,8 @@ internal sealed class FunctionBody
     {
         var span = node.Span;
 
-        // The whole file's string (a parsed file's own, not a copy), searched within the node's bounds.
-        var text = node.SyntaxTree.GetText().ToString();
+        // The whole file's string, searched within the node's bounds.
+        var text = SourceString.Of(node.SyntaxTree);
         foreach (var name in names)
         {
             // A match lies wholly within the range searched: the next search starts past it, inside the body.

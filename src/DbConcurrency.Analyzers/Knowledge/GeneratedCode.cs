@@ -109,8 +109,7 @@ internal sealed class GeneratedCode
         // A line's visibility needs the file's line table, built on first use: asked only where a #line may hide one.
         var facts = tree.GetRoot().ContainsDirectives ? Facts.HasDirectives : Facts.None;
 
-        // A parsed file's text is one string already: this searches it, it does not copy it.
-        if (tree.GetText().ToString().IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0)
+        if (SourceString.Of(tree).IndexOf("GeneratedCode", StringComparison.Ordinal) >= 0)
         {
             facts |= Facts.NamesGeneratedCode;
         }

@@ -45,8 +45,7 @@ internal static class GuardMentions
 
     private static int[] ReadPositions(SyntaxTree tree)
     {
-        // A parsed file's text is one string already: this is that string, not a copy.
-        var text = tree.GetText().ToString();
+        var text = SourceString.Of(tree);
         var positions = new List<int>();
         foreach (var word in Words)
         {

@@ -20,8 +20,7 @@ internal static class IdentifierSearch
     {
         var found = new List<SyntaxToken>();
 
-        // A parsed file's text is one string already: this is that string, not a copy.
-        var text = tree.GetText(cancellationToken).ToString();
+        var text = SourceString.Of(tree, cancellationToken);
         SyntaxNode? root = null;
         HashSet<int>? seen = null;
         foreach (var word in words)
