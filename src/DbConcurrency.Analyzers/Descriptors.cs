@@ -52,7 +52,8 @@ internal static class Descriptors
         description: "An asynchronous operation on a connection, command or DbContext runs until its task completes. Starting "
             + "another operation on the same object before awaiting the first — tasks kept and awaited later, Task.WhenAll over "
             + "queries on one context, one task per item from Select, a task per loop iteration awaited after the loop, a "
-            + "discarded SaveChangesAsync, a query or save inside a foreach that reads another query's rows as it loops — fails "
+            + "discarded SaveChangesAsync, a query or save inside a foreach that reads another query's rows as it loops, a "
+            + "command sent on a connection while a while (reader.Read()) loop reads from it — fails "
             + "with 'A second operation was started on this context instance before a previous operation completed', 'An "
             + "operation is already in progress' or 'There is already an open DataReader'. Await each operation before the "
             + "next, copy a loop's rows first (ToListAsync), or give each task its own instance from a factory.");

@@ -125,7 +125,7 @@ internal static class DatabaseOperations
         => type is { Name: "IQueryable", ContainingNamespace: { Name: "Linq", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } };
 
     /// <summary>The database object <paramref name="receiver"/> (an operation's receiver, or a query) stands for or is built on.</summary>
-    private static bool TryGetSource(IOperation? receiver, DatabaseTypes types, IReadOnlyDictionary<ISymbol, ISymbol>? aliases, out ISymbol target, out ITypeSymbol targetType)
+    public static bool TryGetSource(IOperation? receiver, DatabaseTypes types, IReadOnlyDictionary<ISymbol, ISymbol>? aliases, out ISymbol target, out ITypeSymbol targetType)
     {
         target = null!;
         targetType = null!;

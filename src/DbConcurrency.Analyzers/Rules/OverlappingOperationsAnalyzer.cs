@@ -85,18 +85,26 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         });
     }
 
+    private static void AnalyzeLoop(OperationAnalysisContext context, DatabaseTypeCatalog catalog)
+    {
+        // Cheap first: the loop reads rows as it runs, before the body is walked for aliases.
+        switch (context.Operation)
+        {
+            case IForEachLoopOperation loop when DatabaseOperations.MayStream(loop):
+                AnalyzeStreamingLoop(context, catalog, loop);
+                break;
+            case IWhileLoopOperation loop when ReaderLoops.TryGetReader(loop, out var reader):
+                AnalyzeReaderLoop(context, catalog, loop, reader);
+                break;
+        }
+    }
+
     /// <summary>
     /// <c>foreach (var order in db.Orders.Where(…)) { …; db.SaveChanges(); }</c>: the loop's query keeps its reader open
     /// from one row to the next, so a round trip on the same object in the loop's body is a second operation.
     /// </summary>
-    private static void AnalyzeLoop(OperationAnalysisContext context, DatabaseTypeCatalog catalog)
+    private static void AnalyzeStreamingLoop(OperationAnalysisContext context, DatabaseTypeCatalog catalog, IForEachLoopOperation loop)
     {
-        // Cheap first: the collection is a query read as the loop runs, before the body is walked for aliases.
-        if (context.Operation is not IForEachLoopOperation loop || !DatabaseOperations.MayStream(loop))
-        {
-            return;
-        }
-
         var types = catalog.For(loop.Syntax.SyntaxTree);
         var aliases = DatabaseOperations.FindAliases(FunctionBody.RootOf(loop), types);
         if (!DatabaseOperations.TryGetStreamed(loop, types, aliases, out var target, out var type) || !types.TryClassify(type, out var match))
@@ -114,12 +122,66 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            var location = Function.NameLocation(invocation);
-            if (!catalog.GeneratedCode.Contains(location, context.CancellationToken))
+            Report(context, catalog, invocation, target, usedType, "the query the foreach on line " + Function.LineOf(loop) + " reads row by row");
+        }
+    }
+
+    /// <summary>
+    /// <c>while (reader.Read()) { update.ExecuteNonQuery(); }</c>: the reader's command runs on its connection until the
+    /// reader is closed, so a command sent on that connection in the loop is a second one ("There is already an open
+    /// DataReader", "A command is already in progress").
+    /// </summary>
+    private static void AnalyzeReaderLoop(OperationAnalysisContext context, DatabaseTypeCatalog catalog, IWhileLoopOperation loop, ILocalSymbol reader)
+    {
+        var types = catalog.For(loop.Syntax.SyntaxTree);
+        if (!types.TryClassify(reader.Type, out var read) || read.Kind != DatabaseObjectKind.Reader)
+        {
+            return;
+        }
+
+        var root = FunctionBody.RootOf(loop);
+        var aliases = DatabaseOperations.FindAliases(root, types);
+        if (!ReaderLoops.TryGetConnection(reader, root, types, aliases, out var connection, out var connectionType) || !ReaderLoops.AllowsOneCommand(connectionType))
+        {
+            return;
+        }
+
+        Dictionary<ISymbol, bool>? commandsOnConnection = null;
+        foreach (var operation in Function.OwnOperations(loop.Body))
+        {
+            if (operation is not IInvocationOperation invocation
+                || !ReaderLoops.SendsCommand(invocation)
+                || !DatabaseOperations.TryGetTarget(invocation, types, aliases, out var used, out _))
             {
-                var running = "the query the foreach on line " + Function.LineOf(loop) + " reads row by row";
-                context.ReportDiagnostic(Finding(location, target, usedType, "'" + invocation.TargetMethod.Name + "'", running, "Streaming"));
+                continue;
             }
+
+            if (!SymbolEqualityComparer.Default.Equals(used, connection))
+            {
+                // A command: the connection it was given, looked up once per command.
+                commandsOnConnection ??= new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
+                if (!commandsOnConnection.TryGetValue(used, out var onConnection))
+                {
+                    commandsOnConnection[used] = onConnection = ReaderLoops.TryGetCommandConnection(used, root, types, aliases, out var given, out _)
+                                                                && SymbolEqualityComparer.Default.Equals(given, connection);
+                }
+
+                if (!onConnection)
+                {
+                    continue;
+                }
+            }
+
+            Report(context, catalog, invocation, connection, connectionType, "the reader the loop on line " + Function.LineOf(loop) + " reads row by row");
+        }
+    }
+
+    private static void Report(OperationAnalysisContext context, DatabaseTypeCatalog catalog, IInvocationOperation invocation, ISymbol target, ITypeSymbol type, string running)
+    {
+        var location = Function.NameLocation(invocation);
+        if (!catalog.GeneratedCode.Contains(location, context.CancellationToken))
+        {
+            context.ReportDiagnostic(Finding(location, target, type, "'" + invocation.TargetMethod.Name + "'", running, "Streaming"));
         }
     }
 

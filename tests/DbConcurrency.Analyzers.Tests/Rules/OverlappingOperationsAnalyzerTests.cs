@@ -784,6 +784,155 @@ public class OverlappingOperationsAnalyzerTests
     }
 
     [Fact]
+    public async Task A_command_sent_on_the_connection_a_data_reader_loop_reads_is_reported()
+    {
+        await Verify.VerifyAsync(ReferenceSets.NpgsqlDapper, """
+            using System.Threading.Tasks;
+            using Dapper;
+            using Npgsql;
+
+            public static class Sweep
+            {
+                public static void Mark(NpgsqlConnection connection)
+                {
+                    using var select = new NpgsqlCommand("select id from orders", connection);
+                    using var reader = select.ExecuteReader();
+                    while (reader.Read())
+                    {
+                        using var update = new NpgsqlCommand("update orders set seen = true where id = @id", connection);
+                        update.Parameters.AddWithValue("id", reader.GetInt32(0));
+                        update.{|#0:ExecuteNonQuery|}();
+                    }
+                }
+
+                public static async Task MarkAsync(NpgsqlConnection connection)
+                {
+                    var same = connection;
+                    await using var select = same.CreateCommand();
+                    select.CommandText = "select id from orders";
+                    await using var reader = await select.ExecuteReaderAsync().ConfigureAwait(false);
+                    while (await reader.ReadAsync())
+                    {
+                        await connection.{|#1:ExecuteAsync|}("update orders set seen = true where id = @id", new { id = reader.GetInt32(0) });
+                        var total = select.{|#2:ExecuteScalar|}();
+                        if (total is null)
+                        {
+                            // Stops the reader's own command: no second command is sent.
+                            select.Cancel();
+                            break;
+                        }
+                    }
+                }
+
+                public static void Assigned(NpgsqlConnection connection)
+                {
+                    var select = new NpgsqlCommand { CommandText = "select id from orders", Connection = connection };
+                    var update = new NpgsqlCommand("update orders set seen = true");
+                    update.Connection = connection;
+                    using var reader = connection.ExecuteReader("select id from orders");
+                    do
+                    {
+                        update.{|#3:ExecuteNonQuery|}();
+                    }
+                    while (reader.Read());
+                }
+            }
+            """,
+            Dbc004(0, "connection", "NpgsqlConnection", "'ExecuteNonQuery'", "the reader the loop on line 11 reads row by row"),
+            Dbc004(1, "connection", "NpgsqlConnection", "'ExecuteAsync'", "the reader the loop on line 25 reads row by row"),
+            Dbc004(2, "connection", "NpgsqlConnection", "'ExecuteScalar'", "the reader the loop on line 25 reads row by row"),
+            Dbc004(3, "connection", "NpgsqlConnection", "'ExecuteNonQuery'", "the reader the loop on line 44 reads row by row"));
+    }
+
+    [Fact]
+    public async Task A_data_reader_loop_on_SQL_Server_is_reported_and_one_on_SQLite_or_another_connection_is_not()
+    {
+        await Verify.VerifyAsync(ReferenceSets.SqlClient, """
+            using System.Collections.Generic;
+            using System.Data.Common;
+            using Dapper;
+            using Microsoft.Data.SqlClient;
+
+            public static class Sweep
+            {
+                public static void SqlServer(SqlConnection connection)
+                {
+                    using var select = connection.CreateCommand();
+                    using var reader = select.ExecuteReader();
+                    while (reader.Read())
+                    {
+                        connection.{|#0:Execute|}("update orders set seen = 1 where id = @id", new { id = reader.GetInt32(0) });
+                    }
+                }
+
+                public static void Portable(DbConnection connection, int limit)
+                {
+                    using var select = connection.CreateCommand();
+                    using var reader = select.ExecuteReader();
+                    var count = 0;
+                    while (count++ < limit && reader.Read())
+                    {
+                        connection.{|#1:Query<int>|}("select 1");
+                    }
+                }
+
+                public static void Another(SqlConnection connection, SqlConnection other)
+                {
+                    using var select = new SqlCommand("select id from orders", connection);
+                    using var reader = select.ExecuteReader();
+                    var update = other.CreateCommand();
+                    while (reader.Read())
+                    {
+                        other.Execute("update orders set seen = 1");
+                        update.ExecuteNonQuery();
+                    }
+                }
+
+                public static List<int> ReadFirst(SqlConnection connection)
+                {
+                    var ids = new List<int>();
+                    using (var select = new SqlCommand("select id from orders", connection))
+                    using (var reader = select.ExecuteReader())
+                    {
+                        while (reader.Read())
+                        {
+                            ids.Add(reader.GetInt32(0));
+                        }
+                    }
+
+                    foreach (var id in ids)
+                    {
+                        connection.Execute("update orders set seen = 1 where id = @id", new { id });
+                    }
+
+                    return ids;
+                }
+            }
+            """,
+            Dbc004(0, "connection", "SqlConnection", "'Execute'", "the reader the loop on line 12 reads row by row"),
+            Dbc004(1, "connection", "DbConnection", "'Query'", "the reader the loop on line 23 reads row by row"));
+
+        // SQLite runs a second command while a reader is open.
+        await Verify.VerifyAsync(ReferenceSets.SqliteDapper, """
+            using Dapper;
+            using Microsoft.Data.Sqlite;
+
+            public static class Sweep
+            {
+                public static void Sqlite(SqliteConnection connection)
+                {
+                    using var select = connection.CreateCommand();
+                    using var reader = select.ExecuteReader();
+                    while (reader.Read())
+                    {
+                        connection.Execute("update orders set seen = 1 where id = @id", new { id = reader.GetInt32(0) });
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task Dapper_and_ADO_operations_on_one_connection_and_aliases_count()
     {
         await Verify.VerifyAsync(ReferenceSets.NpgsqlDapper, """
