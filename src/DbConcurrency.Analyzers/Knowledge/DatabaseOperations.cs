@@ -60,7 +60,7 @@ internal static class DatabaseOperations
     /// copied into first (<c>await ….ToListAsync()</c>, Dapper's default) is not. Asked of a loop <see cref="MayStream"/> accepts.
     /// </summary>
     public static bool TryGetStreamed(IForEachLoopOperation loop, DatabaseTypes types, IReadOnlyDictionary<ISymbol, ISymbol>? aliases, out ISymbol target, out ITypeSymbol targetType)
-        => TryGetSource(Unwrap(loop.Collection), types, aliases, out target, out targetType);
+        => TryGetSource(Unwrap(loop.Collection), types, aliases, out target, out targetType, loop.SemanticModel);
 
     /// <summary>The cheap half of <see cref="TryGetStreamed"/>: the loop's collection is read as the loop runs.</summary>
     public static bool MayStream(IForEachLoopOperation loop)
@@ -125,7 +125,11 @@ internal static class DatabaseOperations
         => type is { Name: "IQueryable", ContainingNamespace: { Name: "Linq", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } };
 
     /// <summary>The database object <paramref name="receiver"/> (an operation's receiver, or a query) stands for or is built on.</summary>
-    public static bool TryGetSource(IOperation? receiver, DatabaseTypes types, IReadOnlyDictionary<ISymbol, ISymbol>? aliases, out ISymbol target, out ITypeSymbol targetType)
+    /// <param name="queries">
+    /// The model of the receiver's tree, to follow a query kept in a local to where it was built
+    /// (<c>var open = db.Orders.Where(…); foreach (var o in open)</c>); null to stop at the local.
+    /// </param>
+    public static bool TryGetSource(IOperation? receiver, DatabaseTypes types, IReadOnlyDictionary<ISymbol, ISymbol>? aliases, out ISymbol target, out ITypeSymbol targetType, SemanticModel? queries = null)
     {
         target = null!;
         targetType = null!;
@@ -162,6 +166,12 @@ internal static class DatabaseOperations
 
                 case IPropertyReferenceOperation property:
                     receiver = property.Instance;
+                    continue;
+
+                case ILocalReferenceOperation local when queries is not null
+                                                         && local.Type is INamedTypeSymbol query && IsQuery(query)
+                                                         && FunctionBody.DeclaredValueOf(local.Local, queries) is { } built:
+                    receiver = queries.GetOperation(built);
                     continue;
 
                 default:

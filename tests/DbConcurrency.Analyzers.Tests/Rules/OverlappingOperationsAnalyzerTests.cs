@@ -745,6 +745,54 @@ public class OverlappingOperationsAnalyzerTests
     }
 
     [Fact]
+    public async Task A_query_kept_in_a_local_and_read_row_by_row_later_is_followed_to_its_context()
+    {
+        await VerifyEfAsync("""
+            public sealed class Streams(ShopContext db, ShopContext other)
+            {
+                public void SaveEach()
+                {
+                    var open = db.Orders.Where(o => o.Id > 0);
+                    foreach (var order in open)
+                    {
+                        order.Id = 0;
+                        db.{|#0:SaveChanges|}();
+                    }
+                }
+
+                public async Task CountEach()
+                {
+                    IQueryable<Order> query = db.Orders;
+                    await foreach (var order in query.Where(o => o.Id > 0).AsAsyncEnumerable())
+                    {
+                        await db.Customers.{|#1:CountAsync|}();
+                    }
+                }
+
+                public void Copied()
+                {
+                    var rows = db.Orders.Where(o => o.Id > 0).ToList();
+                    foreach (var order in rows)
+                    {
+                        db.SaveChanges();
+                    }
+                }
+
+                public void OtherContext()
+                {
+                    var theirs = other.Orders.Where(o => o.Id > 0);
+                    foreach (var order in theirs)
+                    {
+                        db.SaveChanges();
+                    }
+                }
+            }
+            """,
+            Dbc004(0, "db", "ShopContext", "'SaveChanges'", "the query the foreach on line 28 reads row by row"),
+            Dbc004(1, "db", "ShopContext", "'CountAsync'", "the query the foreach on line 38 reads row by row"));
+    }
+
+    [Fact]
     public async Task A_round_trip_on_the_connection_Dapper_reads_unbuffered_is_reported_and_buffered_is_not()
     {
         await Verify.VerifyAsync(ReferenceSets.NpgsqlDapper, """
