@@ -112,8 +112,32 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        var running = "the query the foreach on line " + Function.LineOf(loop) + " reads row by row";
+        TextSpan nested = default;
         foreach (var operation in Function.OwnOperations(loop.Body))
         {
+            // Inside an inner loop that streams from the same object, that loop's own callback reports what its body starts.
+            if (nested.Length > 0 && nested.Contains(operation.Syntax.Span))
+            {
+                continue;
+            }
+
+            if (operation is IForEachLoopOperation inner
+                && DatabaseOperations.MayStream(inner)
+                && DatabaseOperations.TryGetStreamed(inner, types, aliases, out var innerTarget, out var innerType)
+                && SymbolEqualityComparer.Default.Equals(innerTarget, target))
+            {
+                // foreach (var o in db.Orders) { foreach (var l in db.Lines.Where(…)) … }: a second reader while the first is open.
+                nested = inner.Body.Syntax.Span;
+                var location = inner.Collection.Syntax.GetLocation();
+                if (!catalog.GeneratedCode.Contains(location, context.CancellationToken))
+                {
+                    context.ReportDiagnostic(Finding(location, target, innerType, "the query the foreach on line " + Function.LineOf(inner) + " reads", running, "Streaming"));
+                }
+
+                continue;
+            }
+
             if (operation is not IInvocationOperation invocation
                 || !DatabaseOperations.TryGetTarget(invocation, types, aliases, out var used, out var usedType)
                 || !SymbolEqualityComparer.Default.Equals(used, target)
@@ -122,7 +146,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            Report(context, catalog, invocation, target, usedType, "the query the foreach on line " + Function.LineOf(loop) + " reads row by row");
+            Report(context, catalog, invocation, target, usedType, running);
         }
     }
 

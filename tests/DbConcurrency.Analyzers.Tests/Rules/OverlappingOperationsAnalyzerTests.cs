@@ -793,6 +793,55 @@ public class OverlappingOperationsAnalyzerTests
     }
 
     [Fact]
+    public async Task A_loop_over_a_second_query_inside_a_streaming_loop_is_reported_once_with_what_its_body_starts()
+    {
+        await VerifyEfAsync("""
+            public sealed class Streams(ShopContext db, ShopContext other)
+            {
+                public void Nested()
+                {
+                    foreach (var order in db.Orders)
+                    {
+                        foreach (var customer in {|#0:db.Customers.Where(c => c.Id == order.Id)|})
+                        {
+                            db.{|#1:SaveChanges|}();
+                        }
+
+                        db.{|#2:SaveChanges|}();
+                    }
+                }
+
+                public void NestedOnAnother()
+                {
+                    foreach (var order in db.Orders)
+                    {
+                        foreach (var customer in other.Customers)
+                        {
+                            other.{|#3:SaveChanges|}();
+                        }
+                    }
+                }
+
+                public void NestedOverRows()
+                {
+                    // Copying the inner rows is still a round trip while the outer reader is open.
+                    foreach (var order in db.Orders)
+                    {
+                        foreach (var customer in db.Customers.{|#4:ToList|}())
+                        {
+                        }
+                    }
+                }
+            }
+            """,
+            Dbc004(0, "db", "ShopContext", "the query the foreach on line 29 reads", "the query the foreach on line 27 reads row by row"),
+            Dbc004(1, "db", "ShopContext", "'SaveChanges'", "the query the foreach on line 29 reads row by row"),
+            Dbc004(2, "db", "ShopContext", "'SaveChanges'", "the query the foreach on line 27 reads row by row"),
+            Dbc004(3, "other", "ShopContext", "'SaveChanges'", "the query the foreach on line 42 reads row by row"),
+            Dbc004(4, "db", "ShopContext", "'ToList'", "the query the foreach on line 52 reads row by row"));
+    }
+
+    [Fact]
     public async Task A_round_trip_on_the_connection_Dapper_reads_unbuffered_is_reported_and_buffered_is_not()
     {
         await Verify.VerifyAsync(ReferenceSets.NpgsqlDapper, """
