@@ -109,12 +109,16 @@ internal sealed class FunctionBody
         {
             if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
             {
-                return declarator.Initializer?.Value ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer?.Value;
+                return ValueOf(declarator);
             }
         }
 
         return null;
     }
+
+    /// <summary>The value a declarator gives its local: its own initializer, or the declaration's (<c>int a, b = 1</c>).</summary>
+    public static IOperation? ValueOf(IVariableDeclaratorOperation declarator)
+        => declarator.Initializer?.Value ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer?.Value;
 
     /// <summary>Conversions, parentheses, awaits and <c>ConfigureAwait</c> carry the value they wrap.</summary>
     public static IOperation Unwrap(IOperation operation)

@@ -40,7 +40,8 @@ internal static class ReaderLoops
     {
         connection = null!;
         connectionType = null!;
-        if (ValueOf(reader, root) is not IInvocationOperation execute || !execute.TargetMethod.Name.StartsWith("ExecuteReader", StringComparison.Ordinal))
+        if (FunctionBody.DeclaredValueOf(reader, root.SemanticModel) is not { } declared
+            || Unwrap(root.SemanticModel!.GetOperation(declared)) is not IInvocationOperation execute || !execute.TargetMethod.Name.StartsWith("ExecuteReader", StringComparison.Ordinal))
         {
             return false;
         }
@@ -67,7 +68,7 @@ internal static class ReaderLoops
             IOperation? given = operation switch
             {
                 IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, command)
-                    => GivenAtCreation(InitializerOf(declarator), types),
+                    => GivenAtCreation(FunctionBody.ValueOf(declarator), types),
                 ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "Connection", Instance: { } instance } } assignment
                     when DatabaseOperations.TryGetSource(instance, types, aliases, out var assigned, out _) && SymbolEqualityComparer.Default.Equals(assigned, command)
                     => assignment.Value,
@@ -84,8 +85,9 @@ internal static class ReaderLoops
     }
 
     /// <summary>
-    /// True for a connection that runs one command at a time. SQLite's runs a second command while a reader is open
-    /// (Microsoft.Data.Sqlite and System.Data.SQLite alike), so a loop over one of its readers may use it.
+    /// True for a connection that runs one command at a time. Microsoft.Data.Sqlite runs a second command while a reader
+    /// is open (tried with 8.0.31), so a loop over one of its readers may use it; System.Data.SQLite's SQLiteConnection
+    /// steps the same SQLite statements, and is left out with it.
     /// </summary>
     public static bool AllowsOneCommand(ITypeSymbol connectionType)
         => !connectionType.Name.Equals("SqliteConnection", StringComparison.OrdinalIgnoreCase);
@@ -134,44 +136,8 @@ internal static class ReaderLoops
         }
     }
 
-    private static IOperation? ValueOf(ILocalSymbol local, IOperation root)
-    {
-        foreach (var operation in root.Descendants())
-        {
-            if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
-            {
-                return Unwrap(InitializerOf(declarator));
-            }
-        }
-
-        return null;
-    }
-
-    private static IOperation? InitializerOf(IVariableDeclaratorOperation declarator)
-        => declarator.Initializer?.Value ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer?.Value;
-
     private static bool IsConnection(ITypeSymbol? type, DatabaseTypes types)
         => types.TryClassify(type, out var match) && match.Kind == DatabaseObjectKind.Connection;
 
-    /// <summary>Past conversions, <c>await</c> and <c>ConfigureAwait</c>: the call that made the value.</summary>
-    private static IOperation? Unwrap(IOperation? operation)
-    {
-        while (true)
-        {
-            switch (operation)
-            {
-                case IConversionOperation conversion:
-                    operation = conversion.Operand;
-                    continue;
-                case IAwaitOperation awaited:
-                    operation = awaited.Operation;
-                    continue;
-                case IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } awaitable }:
-                    operation = awaitable;
-                    continue;
-                default:
-                    return operation;
-            }
-        }
-    }
+    private static IOperation? Unwrap(IOperation? operation) => operation is null ? null : FunctionBody.Unwrap(operation);
 }
