@@ -170,8 +170,8 @@ internal static class DatabaseOperations
 
                 case ILocalReferenceOperation local when queries is not null
                                                          && local.Type is INamedTypeSymbol query && IsQuery(query)
-                                                         && FunctionBody.DeclaredValueOf(local.Local, queries) is { } built:
-                    receiver = queries.GetOperation(built);
+                                                         && FunctionBody.DeclaredOperationOf(local.Local, queries) is { } built:
+                    receiver = built;
                     continue;
 
                 default:

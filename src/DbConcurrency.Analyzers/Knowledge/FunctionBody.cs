@@ -102,6 +102,10 @@ internal sealed class FunctionBody
             ? value
             : null;
 
+    /// <summary>The operation of the value <paramref name="local"/> is declared with (<see cref="DeclaredValueOf"/>), from <paramref name="model"/>.</summary>
+    public static IOperation? DeclaredOperationOf(ILocalSymbol local, SemanticModel? model)
+        => DeclaredValueOf(local, model) is { } value ? model!.GetOperation(value) : null;
+
     /// <summary>The value <paramref name="local"/> is declared with, when it is declared in this body with one.</summary>
     public IOperation? InitializerOf(ILocalSymbol local)
     {

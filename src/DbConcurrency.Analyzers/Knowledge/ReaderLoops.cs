@@ -40,8 +40,8 @@ internal static class ReaderLoops
     {
         connection = null!;
         connectionType = null!;
-        if (FunctionBody.DeclaredValueOf(reader, root.SemanticModel) is not { } declared
-            || Unwrap(root.SemanticModel!.GetOperation(declared)) is not IInvocationOperation execute || !execute.TargetMethod.Name.StartsWith("ExecuteReader", StringComparison.Ordinal))
+        if (Unwrap(FunctionBody.DeclaredOperationOf(reader, root.SemanticModel)) is not IInvocationOperation execute
+            || !execute.TargetMethod.Name.StartsWith("ExecuteReader", StringComparison.Ordinal))
         {
             return false;
         }

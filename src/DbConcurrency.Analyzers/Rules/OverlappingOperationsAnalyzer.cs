@@ -129,12 +129,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             {
                 // foreach (var o in db.Orders) { foreach (var l in db.Lines.Where(…)) … }: a second reader while the first is open.
                 nested = inner.Body.Syntax.Span;
-                var location = inner.Collection.Syntax.GetLocation();
-                if (!catalog.GeneratedCode.Contains(location, context.CancellationToken))
-                {
-                    context.ReportDiagnostic(Finding(location, target, innerType, "the query the foreach on line " + Function.LineOf(inner) + " reads", running, "Streaming"));
-                }
-
+                Report(context, catalog, inner.Collection.Syntax.GetLocation(), target, innerType, "the query the foreach on line " + Function.LineOf(inner) + " reads", running);
                 continue;
             }
 
@@ -146,7 +141,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            Report(context, catalog, invocation, target, usedType, running);
+            Report(context, catalog, Function.NameLocation(invocation), target, usedType, "'" + invocation.TargetMethod.Name + "'", running);
         }
     }
 
@@ -196,16 +191,16 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                 }
             }
 
-            Report(context, catalog, invocation, connection, connectionType, "the reader the loop on line " + Function.LineOf(loop) + " reads row by row");
+            Report(context, catalog, Function.NameLocation(invocation), connection, connectionType, "'" + invocation.TargetMethod.Name + "'", "the reader the loop on line " + Function.LineOf(loop) + " reads row by row");
         }
     }
 
-    private static void Report(OperationAnalysisContext context, DatabaseTypeCatalog catalog, IInvocationOperation invocation, ISymbol target, ITypeSymbol type, string running)
+    /// <summary>A loop's finding, outside generated code: no fix rewrites these.</summary>
+    private static void Report(OperationAnalysisContext context, DatabaseTypeCatalog catalog, Location location, ISymbol target, ITypeSymbol type, string operation, string running)
     {
-        var location = Function.NameLocation(invocation);
         if (!catalog.GeneratedCode.Contains(location, context.CancellationToken))
         {
-            context.ReportDiagnostic(Finding(location, target, type, "'" + invocation.TargetMethod.Name + "'", running, "Streaming"));
+            context.ReportDiagnostic(Finding(location, target, type, operation, running, "Streaming"));
         }
     }
 
@@ -534,8 +529,8 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
         /// </summary>
         private static ILocalSymbol? ScopeResolvedFrom(ILocalReferenceOperation service)
         {
-            if (FunctionBody.DeclaredValueOf(service.Local, service.SemanticModel) is not { } value
-                || FunctionBody.Unwrap(service.SemanticModel!.GetOperation(value)!) is not IInvocationOperation resolve
+            if (FunctionBody.DeclaredOperationOf(service.Local, service.SemanticModel) is not { } value
+                || FunctionBody.Unwrap(value) is not IInvocationOperation resolve
                 || !DependencyInjectionApis.IsResolveName(resolve.TargetMethod.Name))
             {
                 return null;
