@@ -73,6 +73,12 @@ internal sealed class FunctionBody
         var text = SourceString.Of(node.SyntaxTree);
         foreach (var name in names)
         {
+            if (name.Length == 0)
+            {
+                // A parameter still being typed has no name; an empty one would be found at every position, forever.
+                continue;
+            }
+
             // A match lies wholly within the range searched: the next search starts past it, inside the body.
             for (var at = text.IndexOf(name, span.Start, span.Length, StringComparison.Ordinal);
                  at >= 0;

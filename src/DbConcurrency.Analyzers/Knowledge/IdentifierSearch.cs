@@ -25,6 +25,12 @@ internal static class IdentifierSearch
         HashSet<int>? seen = null;
         foreach (var word in words)
         {
+            if (word.Length == 0)
+            {
+                // An empty word (a name not typed yet) is found at every position, and the search never moves on.
+                continue;
+            }
+
             for (var at = text.IndexOf(word, StringComparison.Ordinal); at >= 0; at = text.IndexOf(word, at + word.Length, StringComparison.Ordinal))
             {
                 root ??= tree.GetRoot(cancellationToken);

@@ -194,7 +194,7 @@ internal sealed class MessageHandlers
         return null;
     }
 
-    private static string Article(string name) => "AEIOU".IndexOf(name[0]) >= 0 ? "an " : "a ";
+    private static string Article(string name) => name.Length > 0 && "AEIOU".IndexOf(name[0]) >= 0 ? "an " : "a ";
 
     private bool Runs(HandlerConcurrency concurrency, SyntaxTree tree)
     {

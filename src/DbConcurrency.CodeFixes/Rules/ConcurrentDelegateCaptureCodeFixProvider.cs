@@ -48,6 +48,11 @@ public sealed class ConcurrentDelegateCaptureCodeFixProvider : CodeFixProvider
         foreach (var diagnostic in context.Diagnostics)
         {
             var document = context.Document;
+            if (HalfTyped.IsIn(root.FindNode(diagnostic.Location.SourceSpan)))
+            {
+                continue;
+            }
+
             if (CapturedContext.TryCreate(root, model, diagnostic, context.CancellationToken) is { } context2)
             {
                 context.RegisterCodeFix(

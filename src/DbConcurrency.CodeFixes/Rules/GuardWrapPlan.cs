@@ -109,7 +109,7 @@ internal sealed class GuardWrapPlan
 
         var use = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
         var function = EnclosingFunction(use);
-        if (function is null || GetFunctionSymbol(function, model, cancellationToken) is not { } functionSymbol)
+        if (function is null || HalfTyped.IsIn(function) || GetFunctionSymbol(function, model, cancellationToken) is not { } functionSymbol)
         {
             return null;
         }

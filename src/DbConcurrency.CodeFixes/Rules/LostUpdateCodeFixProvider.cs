@@ -106,7 +106,8 @@ public sealed class LostUpdateCodeFixProvider : CodeFixProvider
             || model.GetOperation(changeNode, context.CancellationToken) is not { } change
             || LostUpdates.SelfChange(change, FunctionBody.Of(change)) is not { } property
             || property.Property.OriginalDefinition.DeclaringSyntaxReferences.FirstOrDefault() is not { } reference
-            || model.Compilation.GetTypeByMetadataName("System.ComponentModel.DataAnnotations.ConcurrencyCheckAttribute") is null)
+            || model.Compilation.GetTypeByMetadataName("System.ComponentModel.DataAnnotations.ConcurrencyCheckAttribute") is null
+            || HasConcurrencyCheck(reference.GetSyntax(context.CancellationToken)))
         {
             return;
         }
@@ -136,6 +137,19 @@ public sealed class LostUpdateCodeFixProvider : CodeFixProvider
                 ConcurrencyTokenKey),
             diagnostic);
     }
+
+    /// <summary>
+    /// The attribute is written already but does not bind (its using is being typed, or lost): the analyzer cannot
+    /// see it, and a second one would be a duplicate.
+    /// </summary>
+    private static bool HasConcurrencyCheck(SyntaxNode declaration)
+        => declaration is MemberDeclarationSyntax member
+            && member.AttributeLists.SelectMany(list => list.Attributes).Any(attribute => (attribute.Name switch
+            {
+                QualifiedNameSyntax qualified => qualified.Right,
+                AliasQualifiedNameSyntax aliased => aliased.Name,
+                _ => attribute.Name,
+            }) is SimpleNameSyntax { Identifier.ValueText: "ConcurrencyCheck" or "ConcurrencyCheckAttribute" });
 
     /// <summary>
     /// <c>SET views = @views</c> bound to <c>views + 1</c> becomes <c>SET views = views + @views</c> bound to <c>1</c>.

@@ -45,6 +45,7 @@ public sealed class OverlappingOperationsCodeFixProvider : CodeFixProvider
         foreach (var diagnostic in context.Diagnostics)
         {
             if (!diagnostic.Properties.TryGetValue(OverlappingOperationsAnalyzer.ShapeProperty, out var shape) || shape != "Select"
+                || HalfTyped.IsIn(root.FindNode(diagnostic.Location.SourceSpan))
                 || !TryFindShape(root.FindNode(diagnostic.Location.SourceSpan), model, context.CancellationToken, out var found))
             {
                 continue;
@@ -130,7 +131,15 @@ public sealed class OverlappingOperationsCodeFixProvider : CodeFixProvider
 
         var annotated = replacement.Select((s, i) => (i == 0 ? s.WithLeadingTrivia(shape.Statement.GetLeadingTrivia()) : s)
             .WithAdditionalAnnotations(Formatter.Annotation, Simplifier.Annotation));
-        var changed = document.WithSyntaxRoot(root.ReplaceNode(shape.Statement, annotated));
+        var changed = document.WithSyntaxRoot(shape.Statement.Parent switch
+        {
+            // A top-level program's statements are each wrapped in a global statement: the wrapper is what the list holds.
+            GlobalStatementSyntax global => root.ReplaceNode(global, annotated.Select(GlobalStatement)),
+            BlockSyntax or SwitchSectionSyntax => root.ReplaceNode(shape.Statement, annotated),
+
+            // The body of an if or a loop without braces holds one statement.
+            _ => root.ReplaceNode(shape.Statement, Block(annotated)),
+        });
         changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
         return await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
     }

@@ -214,6 +214,42 @@ public class LostUpdateCodeFixTests
             }
             """.Replace("VALUE", value));
 
+    /// <summary>
+    /// The attribute is there but its using is not (being typed, or lost in a merge): the rule cannot see the token,
+    /// and a second [ConcurrencyCheck] would not compile (CS0579). The fix is left out; the missing using is the fix.
+    /// </summary>
+    [Fact]
+    public Task No_concurrency_token_fix_when_the_property_has_the_attribute_that_does_not_bind()
+        => Fix.VerifyNoFixAsync(
+            ReferenceSets.EfCore8,
+            """
+            using System.Threading.Tasks;
+            using Microsoft.EntityFrameworkCore;
+
+            public class WikiContext : DbContext
+            {
+                public DbSet<Page> Pages => Set<Page>();
+            }
+
+            public class Page
+            {
+                public int Id { get; set; }
+
+                [{|CS0246:{|CS0246:ConcurrencyCheck|}|}]
+                public long Views { get; set; }
+            }
+
+            public static class PageViews
+            {
+                public static async Task Hit(WikiContext db, int id)
+                {
+                    var page = await [|db.Pages.SingleAsync(p => p.Id == id)|];
+                    page.Views += 1;
+                    await db.SaveChangesAsync();
+                }
+            }
+            """);
+
     [Fact]
     public Task Ef_property_becomes_a_concurrency_token()
         => VerifyAsync(

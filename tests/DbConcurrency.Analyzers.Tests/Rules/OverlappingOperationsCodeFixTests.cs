@@ -58,6 +58,67 @@ public class OverlappingOperationsCodeFixTests
             """);
     }
 
+    /// <summary>A top-level statement sits in a global statement, and an if's body without braces holds one statement: the loop fits both.</summary>
+    [Fact]
+    public async Task The_fix_works_in_a_top_level_program_and_in_the_body_of_an_if_without_braces()
+    {
+        const string Types = """
+
+            public class ShopContext : DbContext
+            {
+                public DbSet<Order> Orders => Set<Order>();
+            }
+
+            public class Order
+            {
+                public int Id { get; set; }
+            }
+            """;
+        var test = new Fix.Test(ReferenceSets.EfCore8)
+        {
+            TestCode = """
+                using System.Linq;
+                using System.Threading.Tasks;
+                using Microsoft.EntityFrameworkCore;
+
+                var db = new ShopContext();
+                int[] ids = [1, 2];
+                var found = await Task.WhenAll(ids.Select(id => db.Orders.Where(o => o.Id == id).{|DBC004:CountAsync|}()));
+                if (found.Length > 0)
+                    await Task.WhenAll(ids.Select(id => db.Orders.Where(o => o.Id == id).{|DBC004:ExecuteDeleteAsync|}()));
+                """ + Types,
+            // Without a using for it, List is spelled in full; the formatter separates the new global statements.
+            FixedCode = """
+                using System.Linq;
+                using System.Threading.Tasks;
+                using Microsoft.EntityFrameworkCore;
+
+                var db = new ShopContext();
+                int[] ids = [1, 2];
+                var foundList = new System.Collections.Generic.List<int>();
+
+                foreach (var id in ids)
+                {
+                    foundList.Add(await db.Orders.Where(o => o.Id == id).CountAsync());
+                }
+
+                var found = foundList.ToArray();
+
+                if (found.Length > 0)
+                {
+                    foreach (var id in ids)
+                    {
+                        await db.Orders.Where(o => o.Id == id).ExecuteDeleteAsync();
+                    }
+                }
+
+                """ + Types,
+            CodeActionEquivalenceKey = OverlappingOperationsCodeFixProvider.SequentialKey,
+        };
+        test.TestState.OutputKind = Microsoft.CodeAnalysis.OutputKind.ConsoleApplication;
+        await test.RunAsync();
+    }
+
     [Fact]
     public async Task A_helper_that_uses_the_context_is_awaited_in_turn_and_gets_no_context_of_its_own()
     {
