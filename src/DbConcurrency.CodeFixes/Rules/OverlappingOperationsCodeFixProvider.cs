@@ -84,7 +84,8 @@ public sealed class OverlappingOperationsCodeFixProvider : CodeFixProvider
             return false;
         }
 
-        var element = whenAllMethod.ReturnType is INamedTypeSymbol { TypeArguments.Length: 1 } task && task.TypeArguments[0] is IArrayTypeSymbol array ? array.ElementType : null;
+        // An element type that does not bind (its using being typed) cannot be written in the List<T> that collects the results.
+        var element = whenAllMethod.ReturnType is INamedTypeSymbol { TypeArguments.Length: 1 } task && task.TypeArguments[0] is IArrayTypeSymbol { ElementType.TypeKind: not TypeKind.Error } array ? array.ElementType : null;
         var list = element is null ? null : Analyzers.Knowledge.KnownTypes.ResolveOne(model.Compilation, "System.Collections.Generic.List`1")?.Construct(element);
         var operation = body is AwaitExpressionSyntax inner ? inner.Expression : body;
         switch (awaited.Parent)

@@ -109,6 +109,12 @@ internal sealed class PerUseFactoryPlan
                 return null;
             }
 
+            if (HalfTyped.IsIn(reference))
+            {
+                // Each use becomes a using statement around its own: in a member that does not parse, that moves the break.
+                return null;
+            }
+
             if (!IsWrite(reference))
             {
                 reads.Add(reference);

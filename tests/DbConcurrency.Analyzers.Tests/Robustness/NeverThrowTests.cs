@@ -154,6 +154,48 @@ public class NeverThrowTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, string.Join("\n\n", failures));
     }
 
+    /// <summary>
+    /// A member still being typed (<c>ExecuteScalar&lt;long</c>, the generic argument list not closed yet): the fixes
+    /// that rewrite statements (DBC001's per-use connection, DBC005's lock) are not offered in it, since wrapping
+    /// the broken piece makes the parser read it differently and report errors the user did not write.
+    /// </summary>
+    [Fact]
+    public async Task No_fix_rewrites_a_member_still_being_typed()
+    {
+        var failures = await RunAsync(
+            new[]
+            {
+                """
+                public static class Counter
+                {
+                    private static readonly SqliteConnection Connection = new("Data Source=app.db");
+
+                    public static void Touch() => Connection.Execute("update counter set touched = 1");
+
+                    public static long Read() => Connection.ExecuteScalar<long
+                }
+                """,
+                """
+                public sealed class Counter(SqliteConnection connection)
+                {
+                    private readonly object _gate = new();
+
+                    public void Increment()
+                    {
+                        lock (_gate)
+                        {
+                            connection.Execute("update counter set value = value + 1");
+                        }
+                    }
+
+                    public long Read() => connection.ExecuteScalar<long
+                }
+                """,
+            },
+            ReferenceSets.SqliteDapper);
+        Assert.True(failures.Count == 0, string.Join("\n\n", failures));
+    }
+
     public static TheoryData<string> TestSourceIds()
     {
         var data = new TheoryData<string>();
@@ -166,8 +208,8 @@ public class NeverThrowTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Every source a rule test compiles, cut up the same way but more sparsely (about a dozen cuts and eight
-    /// removals each, as there are hundreds), against the libraries its test uses, then without any.
+    /// Every source a rule test compiles, cut up the same way (fifty cuts, forty removals: a twelfth as many
+    /// cuts found half of the bugs this found), against the libraries its test uses, then without any.
     /// </summary>
     [Theory]
     [MemberData(nameof(TestSourceIds))]
@@ -175,7 +217,7 @@ public class NeverThrowTests(ITestOutputHelper output)
     {
         var source = TestSources.Get(id);
         var tokens = CSharpSyntaxTree.ParseText(source.Text).GetRoot().DescendantTokens().Count();
-        var inputs = Mangle(source.Text, seed: StableHash(id), cutEvery: Math.Max(7, tokens / 12), removals: 8);
+        var inputs = Mangle(source.Text, seed: StableHash(id), cutEvery: Math.Max(2, tokens / 50), removals: 40);
 
         // A source without usings of its own is written for the global usings beside it, as the kitchen sink's are.
         var withPrelude = !source.Text.Contains("using ", StringComparison.Ordinal);
