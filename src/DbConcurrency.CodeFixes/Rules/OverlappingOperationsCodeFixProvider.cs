@@ -44,9 +44,10 @@ public sealed class OverlappingOperationsCodeFixProvider : CodeFixProvider
 
         foreach (var diagnostic in context.Diagnostics)
         {
+            var use = root.FindNode(diagnostic.Location.SourceSpan);
             if (!diagnostic.Properties.TryGetValue(OverlappingOperationsAnalyzer.ShapeProperty, out var shape) || shape != "Select"
-                || HalfTyped.IsIn(root.FindNode(diagnostic.Location.SourceSpan))
-                || !TryFindShape(root.FindNode(diagnostic.Location.SourceSpan), model, context.CancellationToken, out var found))
+                || HalfTyped.IsIn(use)
+                || !TryFindShape(use, model, context.CancellationToken, out var found))
             {
                 continue;
             }
@@ -59,7 +60,7 @@ public sealed class OverlappingOperationsCodeFixProvider : CodeFixProvider
                     SequentialKey),
                 diagnostic);
 
-            if (TryFindContextFactory(document, root.FindNode(diagnostic.Location.SourceSpan), model, context.CancellationToken, out var target, out var factory))
+            if (TryFindContextFactory(document, use, model, context.CancellationToken, out var target, out var factory))
             {
                 context.RegisterCodeFix(
                     CodeAction.Create(
