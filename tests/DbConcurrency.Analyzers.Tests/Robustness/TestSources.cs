@@ -50,7 +50,7 @@ internal static partial class TestSources
                     continue;
                 }
 
-                var text = RemoveMarkup(value);
+                var text = RemoveMarkup(file.PreludeOf(whole) + value);
                 if (!IsCode(text))
                 {
                     continue;
@@ -135,6 +135,42 @@ internal static partial class TestSources
             })),
             _ => null,
         };
+
+        /// <summary>
+        /// What a helper of the file puts before a source passed to it: <c>VerifyAsync("""…""")</c> where the helper
+        /// compiles <c>Usings + source</c>. Empty when the source is not passed to such a helper.
+        /// </summary>
+        public string PreludeOf(ExpressionSyntax source)
+        {
+            if (source.Parent is not ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax { Expression: IdentifierNameSyntax callee } } list } argument)
+            {
+                return string.Empty;
+            }
+
+            var position = list.Arguments.IndexOf(argument);
+            foreach (var helper in root.DescendantNodes().OfType<MethodDeclarationSyntax>().Where(m => m.Identifier.ValueText == callee.Identifier.ValueText))
+            {
+                var parameters = helper.ParameterList.Parameters;
+                var parameter = argument.NameColon?.Name.Identifier.ValueText ?? (position < parameters.Count ? parameters[position].Identifier.ValueText : null);
+                var joined = helper.DescendantNodes().OfType<BinaryExpressionSyntax>()
+                    .FirstOrDefault(add => add.IsKind(SyntaxKind.AddExpression) && Names(add.Right, parameter));
+                if (joined is not null && Evaluate(joined.Left) is { } prelude)
+                {
+                    return prelude;
+                }
+            }
+
+            return string.Empty;
+
+            // "source", or "source.Replace(…)".
+            static bool Names(ExpressionSyntax expression, string? parameter)
+                => expression switch
+                {
+                    IdentifierNameSyntax name => name.Identifier.ValueText == parameter,
+                    InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } => Names(access.Expression, parameter),
+                    _ => false,
+                };
+        }
 
         /// <summary>
         /// The set named in the test (<c>ReferenceSets.SqlClient</c>), else in the helper it calls
