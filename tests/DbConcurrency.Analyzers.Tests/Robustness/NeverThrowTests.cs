@@ -120,7 +120,7 @@ public class NeverThrowTests(ITestOutputHelper output)
     {
         // Names that look like database types, with nothing behind them: error types everywhere.
         var failures = await RunAsync(new[] { Load(name) }, ReferenceSets.Net80, withPrelude: false);
-        Assert.True(failures.Count == 0, string.Join("\n\n", failures));
+        AssertNone(failures);
     }
 
     /// <summary>
@@ -151,7 +151,7 @@ public class NeverThrowTests(ITestOutputHelper output)
                 """,
             },
             ReferenceSets.SqliteDapper);
-        Assert.True(failures.Count == 0, string.Join("\n\n", failures));
+        AssertNone(failures);
     }
 
     /// <summary>
@@ -193,7 +193,7 @@ public class NeverThrowTests(ITestOutputHelper output)
                 """,
             },
             ReferenceSets.SqliteDapper);
-        Assert.True(failures.Count == 0, string.Join("\n\n", failures));
+        AssertNone(failures);
     }
 
     public static TheoryData<string> TestSourceIds()
@@ -240,8 +240,11 @@ public class NeverThrowTests(ITestOutputHelper output)
     private void Report(string name, int inputs, List<string> failures)
     {
         output.WriteLine($"{name}: {inputs} inputs, {failures.Count} analyzer exceptions or broken fixes");
-        Assert.True(failures.Count == 0, string.Join("\n\n", failures));
+        AssertNone(failures);
     }
+
+    /// <summary>Every failure in full: a collection assertion would cut each message to a few characters.</summary>
+    private static void AssertNone(List<string> failures) => Assert.True(failures.Count == 0, string.Join("\n\n", failures));
 
     /// <summary>The file as it looks while typed top to bottom (cut after every <paramref name="cutEvery"/> tokens), and with one or three tokens gone.</summary>
     private static List<string> Mangle(string source, int seed, int cutEvery, int removals)
