@@ -20,7 +20,7 @@ internal sealed class CaptureReach
     private static readonly ConditionalWeakTable<SyntaxTree, List<ClassShape>> ShapeCache = new();
     private static readonly ConditionalWeakTable<SyntaxTree, List<ClassShape>>.CreateValueCallback ReadShapes = Read;
 
-    private CaptureReach(HashSet<string> holders, HashSet<string> names, Dictionary<string, List<string>> dependents)
+    private CaptureReach(HashSet<string> holders, HashSet<string> names, Dictionary<string, HashSet<string>> dependents)
     {
         Holders = holders;
         Names = names;
@@ -33,8 +33,8 @@ internal sealed class CaptureReach
     /// <summary>Names a constructor parameter's type can have and still lead to one.</summary>
     public HashSet<string> Names { get; }
 
-    /// <summary>Class names by the names their constructors take.</summary>
-    public Dictionary<string, List<string>> Dependents { get; }
+    /// <summary>Class names by the names their constructors take, each once (a code base may have a Handler per feature).</summary>
+    public Dictionary<string, HashSet<string>> Dependents { get; }
 
     /// <param name="databaseTypeNames">The simple names of the catalog's database types.</param>
     /// <param name="factories">The names each registration with a factory lambda mentions.</param>
@@ -62,18 +62,18 @@ internal sealed class CaptureReach
 
         var holders = new HashSet<string>(StringComparer.Ordinal);
         var names = new HashSet<string>(database, StringComparer.Ordinal);
-        var dependents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var dependents = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         var pending = new Queue<ClassShape>();
         foreach (var shape in classes)
         {
             foreach (var dependency in shape.Dependencies)
             {
-                if (!dependents.TryGetValue(dependency, out var list))
+                if (!dependents.TryGetValue(dependency, out var takers))
                 {
-                    dependents[dependency] = list = new List<string>();
+                    dependents[dependency] = takers = new HashSet<string>(StringComparer.Ordinal);
                 }
 
-                list.Add(shape.Name);
+                takers.Add(shape.Name);
             }
 
             if (NamesDatabaseType(shape.Dependencies, database) || NamesDatabaseType(shape.MemberTypes, database))

@@ -15,14 +15,46 @@ namespace DbConcurrency.Analyzers.Knowledge;
 /// </summary>
 internal static class IdentifierSearch
 {
-    /// <summary>The identifier tokens of <paramref name="tree"/> whose text contains one of <paramref name="words"/>, each once.</summary>
-    public static List<SyntaxToken> Find(SyntaxTree tree, ImmutableArray<string> words, CancellationToken cancellationToken)
+    /// <summary>
+    /// The identifier tokens of <paramref name="tree"/> whose text contains one of <paramref name="words"/>, each once,
+    /// in the order they stand in the file. Looked up as they are asked for: a caller that stops at the first pays for one.
+    /// </summary>
+    public static IEnumerable<SyntaxToken> Find(SyntaxTree tree, ImmutableArray<string> words, CancellationToken cancellationToken)
     {
-        var found = new List<SyntaxToken>();
+        var positions = PositionsOf(SourceString.Of(tree, cancellationToken), words);
+        if (positions is null)
+        {
+            yield break;
+        }
 
-        var text = SourceString.Of(tree, cancellationToken);
-        SyntaxNode? root = null;
-        HashSet<int>? seen = null;
+        // A lookup from the root walks down every level of the file, which costs more than the whole text search. Hits
+        // come in clusters (the registrations of one method), so each is looked up from the smallest node around the
+        // last one that also holds it, in the order of the file.
+        positions.Sort();
+        var scope = tree.GetRoot(cancellationToken);
+        var last = -1;
+        foreach (var at in positions)
+        {
+            while (!scope.FullSpan.Contains(at) && scope.Parent is { } parent)
+            {
+                scope = parent;
+            }
+
+            var token = scope.FindToken(at);
+            scope = token.Parent ?? scope;
+
+            // Two words found in one name give the name once.
+            if (token.IsKind(SyntaxKind.IdentifierToken) && token.Span.Contains(at) && token.SpanStart != last)
+            {
+                last = token.SpanStart;
+                yield return token;
+            }
+        }
+    }
+
+    private static List<int>? PositionsOf(string text, ImmutableArray<string> words)
+    {
+        List<int>? positions = null;
         foreach (var word in words)
         {
             if (word.Length == 0)
@@ -33,15 +65,10 @@ internal static class IdentifierSearch
 
             for (var at = text.IndexOf(word, StringComparison.Ordinal); at >= 0; at = text.IndexOf(word, at + word.Length, StringComparison.Ordinal))
             {
-                root ??= tree.GetRoot(cancellationToken);
-                var token = root.FindToken(at);
-                if (token.IsKind(SyntaxKind.IdentifierToken) && token.Span.Contains(at) && (seen ??= new HashSet<int>()).Add(token.SpanStart))
-                {
-                    found.Add(token);
-                }
+                (positions ??= new List<int>()).Add(at);
             }
         }
 
-        return found;
+        return positions;
     }
 }

@@ -79,6 +79,7 @@ internal sealed class SingletonModel
     private readonly ConcurrentDictionary<(string Name, CallKind Kind), RegistrationSet> _mentioning = new();
     private readonly object _indexGate = new();
     private readonly Dictionary<ISymbol, bool> _neededBySingletons = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<string, List<INamedTypeSymbol>> _classesNamed = new(StringComparer.Ordinal);
     private CallIndex? _index;
     private CaptureReach? _reach;
 
@@ -742,10 +743,9 @@ internal sealed class SingletonModel
         {
             foreach (var name in dependents)
             {
-                foreach (var symbol in _models.Compilation.GetSymbolsWithName(name, SymbolFilter.Type, cancellationToken))
+                foreach (var type in ClassesNamed(name, cancellationToken))
                 {
-                    if (symbol is INamedTypeSymbol { TypeKind: TypeKind.Class } type
-                        && TakesInConstructor(type, key)
+                    if (TakesInConstructor(type, key)
                         && (IsRegisteredSingleton(type, resolvable: false, cancellationToken) || _apis.IsHostedService(type) || _apis.IsConventionalMiddleware(type)))
                     {
                         needed = true;
@@ -775,6 +775,29 @@ internal sealed class SingletonModel
 
         _neededBySingletons[key] = needed;
         return needed;
+    }
+
+    /// <summary>
+    /// The source classes named <paramref name="name"/>, kept: a name is asked once per service its classes take, and a
+    /// code base may have a class of that name in every feature folder, each asked of every other's services.
+    /// </summary>
+    private List<INamedTypeSymbol> ClassesNamed(string name, CancellationToken cancellationToken)
+    {
+        if (!_classesNamed.TryGetValue(name, out var classes))
+        {
+            classes = new List<INamedTypeSymbol>();
+            foreach (var symbol in _models.Compilation.GetSymbolsWithName(name, SymbolFilter.Type, cancellationToken))
+            {
+                if (symbol is INamedTypeSymbol { TypeKind: TypeKind.Class } type)
+                {
+                    classes.Add(type);
+                }
+            }
+
+            _classesNamed[name] = classes;
+        }
+
+        return classes;
     }
 
     private static bool TakesInConstructor(INamedTypeSymbol type, ITypeSymbol service)

@@ -57,9 +57,7 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
                         // Only ever set: callbacks of one block may not share a thread.
                         var invocation = (IInvocationOperation)operation.Operation;
                         types ??= catalog.For(invocation.Syntax.SyntaxTree);
-                        if (StartsAsyncOperation(invocation, types)
-                            || TryGetSelectorAway(invocation, out _)
-                            || (HelperOperations.MayBeHelperCall(invocation) && MayOutliveItsExpression(invocation)))
+                        if (TryGetSelectorAway(invocation, out _) || MayStartOverlappingWork(invocation, types))
                         {
                             startsOperation = true;
                         }
@@ -215,10 +213,15 @@ public sealed class OverlappingOperationsAnalyzer : DiagnosticAnalyzer
             operation,
             running);
 
-    private static bool StartsAsyncOperation(IInvocationOperation invocation, DatabaseTypes types)
+    /// <summary>
+    /// A task that may still run after its expression: an asynchronous operation on a database object, or a call to a
+    /// method of the code base that may start one. Most calls are awaited where they are made, and are ruled out by
+    /// where they stand before either is looked up.
+    /// </summary>
+    private static bool MayStartOverlappingWork(IInvocationOperation invocation, DatabaseTypes types)
         => Awaits.IsTaskLike(invocation.Type)
            && MayOutliveItsExpression(invocation)
-           && DatabaseOperations.TryGetTarget(invocation, types, aliases: null, out _, out _);
+           && (HelperOperations.MayBeHelperCall(invocation) || DatabaseOperations.TryGetTarget(invocation, types, aliases: null, out _, out _));
 
     /// <summary>
     /// False for the idiomatic <c>await db.SaveChangesAsync()</c> (or one returned, or waited for) outside any
