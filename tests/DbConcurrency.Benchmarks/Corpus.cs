@@ -22,14 +22,15 @@ internal static class Corpus
         global using Microsoft.Extensions.Hosting;
         """;
 
-    public static IReadOnlyList<(string Path, string Text)> Generate(int modules, bool withDatabase)
+    /// <param name="withBugs">False leaves out the bug code of every fifth database module: what the findings cost, by difference.</param>
+    public static IReadOnlyList<(string Path, string Text)> Generate(int modules, bool withDatabase, bool withBugs = true)
     {
         var files = new List<(string, string)> { ("GlobalUsings.cs", GlobalUsings + (withDatabase ? "\nglobal using Dapper;\nglobal using Microsoft.EntityFrameworkCore;\nglobal using Npgsql;\n" : string.Empty)) };
         for (var i = 0; i < modules; i++)
         {
             var module = (withDatabase ? DatabaseModule : MemoryModule).Replace("__SHARED__\n", SharedCode, StringComparison.Ordinal);
             var text = module.Replace("__N__", i.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
-            if (withDatabase && i % 5 == 0)
+            if (withDatabase && withBugs && i % 5 == 0)
             {
                 text += Bugs.Replace("__N__", i.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
             }

@@ -60,27 +60,31 @@ const double NoDatabaseTarget = 0.005;
 const double Margin = 5;
 
 // (a) data access at realistic density; (b) the same size of code in a project with no data library at
-// all; (b') the same code where the data libraries are referenced but this code uses none of them.
-var corpora = new (string Name, bool WithDatabase, string References, double Target)[]
+// all; (b') the same code where the data libraries are referenced but this code uses none of them; (a0) corpus (a)
+// without the bug code of every fifth module: what the rules cost on correct database code, and by difference
+// from (a), what its findings cost.
+var corpora = new (string Name, bool WithDatabase, bool WithBugs, string References, double Target)[]
 {
-    ("with database code", true, "Everything", DatabaseTarget),
-    ("without database types (no data library referenced)", false, "WebOnly", NoDatabaseTarget),
-    ("without database code (data libraries referenced, unused)", false, "Everything", NoDatabaseTarget),
+    ("with database code", true, true, "Everything", DatabaseTarget),
+    ("without database types (no data library referenced)", false, false, "WebOnly", NoDatabaseTarget),
+    ("without database code (data libraries referenced, unused)", false, false, "Everything", NoDatabaseTarget),
+    ("with database code and no bugs ((a) without its bug code)", true, false, "Everything", DatabaseTarget),
 };
 
-// --corpus a|b|b': one of them, for measuring a change quickly.
+// --corpus a|b|b'|a0: one of them, for measuring a change quickly.
 var chosen = Array.IndexOf(args, "--corpus") is var c and >= 0 && c + 1 < args.Length ? args[c + 1] : null;
-var labels = new[] { "a", "b", "b'" };
+var labels = new[] { "a", "b", "b'", "a0" };
 
 var failed = false;
-foreach (var (index, (name, withDatabase, references, target)) in corpora.Index())
+(double Milliseconds, int Findings, int Lines)? withFindings = null;
+foreach (var (index, (name, withDatabase, withBugs, references, target)) in corpora.Index())
 {
     if (chosen is not null && chosen != labels[index])
     {
         continue;
     }
 
-    var files = Corpus.Generate(modules, withDatabase);
+    var files = Corpus.Generate(modules, withDatabase, withBugs);
     var compilation = AnalyzerCost.Compile(files, references);
     var measurement = AnalyzerCost.Measure(compilation, runs);
     Console.WriteLine($"Corpus ({labels[index]}) {name}: {files.Count} files, {Corpus.Lines(files):N0} lines; binding {measurement.Binding.TotalMilliseconds:F0} ms (median of {runs})");
@@ -109,7 +113,23 @@ foreach (var (index, (name, withDatabase, references, target)) in corpora.Index(
         failed = true;
     }
 
-    if (withDatabase && measurement.Findings.Count < AnalyzerCost.Analyzers.Length)
+    var lines = Corpus.Lines(files);
+    var findings = measurement.Findings.Values.Sum();
+    if (withBugs)
+    {
+        withFindings = (measurement.Total.TotalMilliseconds, findings, lines);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Findings: {findings}, one per {lines / Math.Max(findings, 1)} lines"));
+    }
+    else if (withDatabase && withFindings is { } full && full.Findings > findings)
+    {
+        // The bug code is under a tenth of (a)'s lines: most of the difference is what finding and reporting its bugs costs.
+        var perFinding = (full.Milliseconds - measurement.Total.TotalMilliseconds) / (full.Findings - findings) * 1000;
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"  (a) less (a0): {full.Milliseconds - measurement.Total.TotalMilliseconds:F1} ms for its {full.Lines - lines:N0} lines of bug code and {full.Findings - findings} findings, {perFinding:F0} µs a finding"));
+    }
+
+    if (withDatabase && withBugs && measurement.Findings.Count < AnalyzerCost.Analyzers.Length)
     {
         Console.Error.WriteLine("The database corpus no longer puts every rule to work: " + string.Join(", ", measurement.Findings.Keys));
         failed = true;
