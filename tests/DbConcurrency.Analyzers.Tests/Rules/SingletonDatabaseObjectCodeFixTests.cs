@@ -150,6 +150,88 @@ public class SingletonDatabaseObjectCodeFixTests
     }
 
     [Fact]
+    public async Task Register_as_scoped_tells_apart_singletons_that_need_the_service_in_namespaces_with_the_same_class_names()
+    {
+        // Feature folders repeat class names: Billing's and Returns' Outer are singletons and need their Inner to live
+        // as long; Shipping's is scoped. The classes that share a name are each looked at, first, middle and last.
+        const string Source = """
+            namespace Billing
+            {
+                public class Inner(AppDbContext {|DBC002:db|}) { }
+                public class Outer(Inner inner) { }
+            }
+
+            namespace Shipping
+            {
+                public class Inner(AppDbContext {|DBC002:db|}) { }
+                public class Outer(Inner inner) { }
+            }
+
+            namespace Returns
+            {
+                public class Inner(AppDbContext {|DBC002:db|}) { }
+                public class Outer(Inner inner) { }
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddDbContext<AppDbContext>();
+                    services.{|DBC002:AddSingleton<Shipping.Inner>|}();
+                    services.AddScoped<Shipping.Outer>();
+                    services.{|DBC002:AddSingleton<Billing.Inner>|}();
+                    services.AddSingleton<Billing.Outer>();
+                    services.{|DBC002:AddSingleton<Returns.Inner>|}();
+                    services.AddSingleton<Returns.Outer>();
+                }
+            }
+            """;
+        const string Left = "Parameter 'db' (AppDbContext) of singleton 'Inner'";
+        const string Chain = "Inner (singleton) → AppDbContext (DbContext)";
+        await VerifyFixAsync(
+            SingletonDatabaseObjectCodeFixProvider.RegisterScopedKey,
+            Source,
+            """
+            namespace Billing
+            {
+                public class Inner(AppDbContext db) { }
+                public class Outer(Inner inner) { }
+            }
+
+            namespace Shipping
+            {
+                public class Inner(AppDbContext db) { }
+                public class Outer(Inner inner) { }
+            }
+
+            namespace Returns
+            {
+                public class Inner(AppDbContext db) { }
+                public class Outer(Inner inner) { }
+            }
+
+            public static class Startup
+            {
+                public static void Configure(IServiceCollection services)
+                {
+                    services.AddDbContext<AppDbContext>();
+                    services.AddScoped<Shipping.Inner>();
+                    services.AddScoped<Shipping.Outer>();
+                    services.AddSingleton<Billing.Inner>();
+                    services.AddSingleton<Billing.Outer>();
+                    services.AddSingleton<Returns.Inner>();
+                    services.AddSingleton<Returns.Outer>();
+                }
+            }
+            """,
+            Fix.Diagnostic("DBC002").WithSpan(3, 37, 3, 39).WithArguments(Left, "AppDbContext", Chain),
+            Fix.Diagnostic("DBC002").WithSpan(15, 37, 15, 39).WithArguments(Left, "AppDbContext", Chain),
+            Fix.Diagnostic("DBC002").WithSpan(26, 18, 26, 45).WithArguments("This AddSingleton registration", "AppDbContext", Chain),
+            Fix.Diagnostic("DBC002").WithSpan(28, 18, 28, 45).WithArguments("This AddSingleton registration", "AppDbContext", Chain));
+    }
+
+    [Fact]
     public async Task Hosted_service_gets_a_context_factory_and_a_context_per_loop_iteration_registered_where_the_context_is()
     {
         await VerifyFixAsync(SingletonDatabaseObjectCodeFixProvider.DbContextFactoryKey, """
